@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from './config-error';
+import { loadMasterKey } from './master-key';
+
+export { ConfigError };
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const url = (fallback: string) => z.string().url().default(fallback);
+
+/** Every environment variable the platform reads, with its default (CONTRACT §2). */
+export const envSchema = z.object({
+  CYPERNEX_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DATABASE_URL: url('postgres://postgres@127.0.0.1:5432/cypernex'),
+  REDIS_URL: url('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().regex(/^[a-z0-9:_-]*$/i).default('cpx:'),
+  MQTT_URL: url('mqtt://127.0.0.1:1883'),
+  AUTH_ISSUER: url('http://127.0.0.1:4010'),
+  CYPERNEX_MASTER_KEY: z.string().optional(),
+  TRUST_PROXY: z.enum(['0', '1']).default('0'),
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  GATEWAY_PORT: port(4000),
+  TENANCY_PORT: port(4001),
+  FLEET_PORT: port(4002),
+  TELEMETRY_PORT: port(4003),
+  DEVICE_PORT: port(4004),
+  INGEST_PORT: port(4005),
+  AUTH_PORT: port(4010),
+  TENANCY_URL: url('http://127.0.0.1:4001/graphql'),
+  FLEET_URL: url('http://127.0.0.1:4002/graphql'),
+  TELEMETRY_URL: url('http://127.0.0.1:4003/graphql'),
+  DEVICE_URL: url('http://127.0.0.1:4004/graphql'),
+  /** Lifetime of the gateway → subgraph context token, seconds. */
+  CONTEXT_TOKEN_TTL: z.coerce.number().int().min(5).max(300).default(60),
+  /** Access-token lifetime for monitoring scopes, seconds (CONTRACT §3: at most 15 minutes). */
+  ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(900).default(900),
+  /** Access-token lifetime when control scopes are granted (CONTRACT §3: at most 5 minutes). */
+  CONTROL_TOKEN_TTL: z.coerce.number().int().min(30).max(300).default(300),
+  /** Database pool size per service. */
+  PG_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  production: boolean;
+  /** 32 bytes; the one root secret (CONTRACT §2). */
+  masterKey: Buffer;
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+/** Reads and validates the environment once; a bad or missing value names its variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = issue.path.join('.');
+    throw new ConfigError(`configuration: ${name} is invalid: ${issue.message} (got ${JSON.stringify(env[name] ?? null)})`);
+  }
+  const values = parsed.data;
+  const production = values.CYPERNEX_ENV === 'production';
+  const masterKey = loadMasterKey(values.CYPERNEX_MASTER_KEY, production);
+  const config: Config = { ...values, production, masterKey };
+  if (production) {
+    if (!values.AUTH_ISSUER.startsWith('https://')) {
+      throw new ConfigError('configuration: AUTH_ISSUER must be an https URL in production');
+    }
+    if (values.TRUST_PROXY !== '1') {
+      if (!values.TLS_CERT_FILE || !values.TLS_KEY_FILE) {
+        throw new ConfigError(
+          'configuration: TLS_CERT_FILE and TLS_KEY_FILE are required in production unless TRUST_PROXY=1 declares a TLS proxy',
+        );
+      }
+      config.tls = { cert: readFile('TLS_CERT_FILE', values.TLS_CERT_FILE), key: readFile('TLS_KEY_FILE', values.TLS_KEY_FILE) };
+    }
+  }
+  return config;
+}
+
+function readFile(name: string, file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw new ConfigError(`configuration: ${name} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+/** Runs a service's main, turning a configuration error into one line and exit code 78. */
+export function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(78);
+  }
+  throw error;
+}
