@@ -38,6 +38,14 @@ export class ResolvedScope {
     readonly visible: readonly VisibleTenant[],
   ) {}
 
+  /**
+   * Every visible tenant whatever the scope: for resolving entity references whose
+   * referencing object was already authorized (a partner sees the name of a granted tenant).
+   */
+  any(): TenantScope {
+    return tenantsScope(this.visible.map((tenant) => tenant.tenantId), this.principal.deviceIds);
+  }
+
   /** Tenants on which the principal holds `scope` (a partner grant can narrow it). */
   for(scope: string): TenantScope {
     if (!this.principal.scopes.includes(scope)) return tenantsScope([], this.principal.deviceIds);

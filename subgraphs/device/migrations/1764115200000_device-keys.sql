@@ -6,6 +6,8 @@ create table device.keys (
   device_id text primary key check (device_id ~ '^D[0-9]{12}$'),
   tenant_id uuid not null,
   region text not null,
+  -- the ingestion worker checks array lengths against it without reading fleet's tables
+  channel_count smallint not null check (channel_count between 1 and 12),
   data_key text not null,
   maintenance_key text not null,
   -- after a rotation the previous data key stays valid for a short overlap
