@@ -16,6 +16,8 @@ export const envSchema = z.object({
   REDIS_KEY_PREFIX: z.string().regex(/^[a-z0-9:_-]*$/i).default('cpx:'),
   MQTT_URL: url('mqtt://127.0.0.1:1883'),
   AUTH_ISSUER: url('http://127.0.0.1:4010'),
+  /** Where the gateway fetches the issuer's keys; defaults to `${AUTH_ISSUER}/jwks`. */
+  AUTH_JWKS_URL: z.string().url().optional(),
   CYPERNEX_MASTER_KEY: z.string().optional(),
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
   TLS_CERT_FILE: z.string().optional(),
@@ -39,6 +41,10 @@ export const envSchema = z.object({
   ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(900).default(900),
   /** Access-token lifetime when control scopes are granted (CONTRACT §3: at most 5 minutes). */
   CONTROL_TOKEN_TTL: z.coerce.number().int().min(30).max(300).default(300),
+  /** Largest GraphQL request body the gateway reads, bytes (413 beyond). */
+  GATEWAY_BODY_LIMIT: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+  /** Per-request timeout of a gateway → subgraph call, milliseconds. */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(10000),
   /** Database pool size per service. */
   PG_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
 });

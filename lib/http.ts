@@ -1,4 +1,5 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from 'node:net';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -82,7 +83,7 @@ export function listen(server: Server, port: number, host: string): Promise<numb
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
-    server.closeAllConnections?.();
+    (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
   });
 }
 

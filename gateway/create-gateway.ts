@@ -1,0 +1,155 @@
+import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { Redis } from 'ioredis';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import type { Principal } from '../lib/principal';
+import { CONTEXT_HEADER, ContextTokens } from '../lib/context-token';
+import { handleGraphQL } from '../lib/apollo-http';
+import { closeServer, handleHealth, sendJson, type ReadinessCheck } from '../lib/http';
+import { createWebServer, type WebServer } from '../lib/web-server';
+import { unauthenticated } from '../schema/errors';
+import { AuthenticationError, bearerToken, createTokenVerifier } from './authenticate';
+import { maskError } from './errors';
+import { committedSupergraph, supergraphSubgraphs } from './supergraph';
+import { useRequestErrors } from './plugins/use-request-errors';
+
+export interface GatewayContext {
+  requestId: string;
+  principal: Principal;
+  /** The signed identity forwarded to subgraphs; nothing the client sent is forwarded. */
+  contextToken: string;
+  logger: Logger;
+}
+
+export interface GatewayDeps {
+  config: Config;
+  redis: Redis;
+  logger: Logger;
+  /** Defaults to the committed `schema/supergraph.graphql`. */
+  supergraphSdl?: string;
+}
+
+export interface Gateway {
+  server: WebServer;
+  apollo: ApolloServer<GatewayContext>;
+  close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Subgraph name in the supergraph → the URL it is reached at here. */
+function subgraphUrls(config: Config): Record<string, string> {
+  return { tenancy: config.TENANCY_URL, fleet: config.FLEET_URL, telemetry: config.TELEMETRY_URL, device: config.DEVICE_URL };
+}
+
+class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const ctx = context as Partial<GatewayContext>;
+    if (!ctx.contextToken || !request.http) return;
+    request.http.headers.set(CONTEXT_HEADER, ctx.contextToken);
+    if (ctx.requestId) request.http.headers.set('x-request-id', ctx.requestId);
+  }
+}
+
+/** Builds the gateway (not listening): authentication, signed context, masking, health. */
+export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
+  const { config, redis, logger } = deps;
+  const urls = subgraphUrls(config);
+  const supergraphSdl = deps.supergraphSdl ?? committedSupergraph();
+  const subgraphs = supergraphSubgraphs(supergraphSdl);
+  const timeoutMs = config.SUBGRAPH_TIMEOUT_MS;
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name, url }) => {
+      const target = urls[name] ?? url;
+      if (!target) throw new Error(`gateway: no URL for subgraph ${name}`);
+      return new SignedContextDataSource({
+        url: target,
+        fetcher: ((input: string, init?: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as never,
+      });
+    },
+  });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: false,
+    formatError: maskError,
+    plugins: [useRequestErrors(), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+  });
+  await apollo.start();
+
+  const verifyToken = createTokenVerifier({ issuer: config.AUTH_ISSUER, jwksUrl: config.AUTH_JWKS_URL ?? `${config.AUTH_ISSUER}/jwks` });
+  const contextTokens = new ContextTokens(config.masterKey, config.CONTEXT_TOKEN_TTL);
+
+  const context = async (req: IncomingMessage, res: ServerResponse): Promise<GatewayContext> => {
+    const requestId = requestIdOf(req, res);
+    const requestLogger = logger.child({ requestId });
+    const token = bearerToken(req.headers.authorization);
+    if (!token) throw unauthenticated();
+    let principal: Principal;
+    try {
+      principal = await verifyToken(token);
+    } catch (error) {
+      if (error instanceof AuthenticationError) {
+        requestLogger.info({ reason: error.message }, 'authentication refused');
+        throw unauthenticated(error.message);
+      }
+      throw error;
+    }
+    res.setHeader('cache-control', 'no-store');
+    return { requestId, principal, contextToken: await contextTokens.sign(principal), logger: requestLogger };
+  };
+
+  const readiness: Record<string, ReadinessCheck> = {
+    redis: async () => void (await redis.ping()),
+    issuer: async () => expectOk(await fetch(config.AUTH_JWKS_URL ?? `${config.AUTH_ISSUER}/jwks`, { signal: AbortSignal.timeout(2000) })),
+  };
+  for (const { name, url } of subgraphs) {
+    const target = urls[name] ?? url;
+    readiness[`subgraph:${name}`] = async () => expectOk(await fetch(new URL('/healthz', target), { signal: AbortSignal.timeout(2000) }));
+  }
+
+  const server = createWebServer(config, (req, res) => {
+    void route(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+    });
+  });
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (await handleHealth(req, res, readiness)) return;
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/graphql') {
+      await handleGraphQL(req, res, { server: apollo, context, bodyLimit: config.GATEWAY_BODY_LIMIT });
+      return;
+    }
+    sendJson(res, 404, { error: 'not found' });
+  }
+
+  return {
+    server,
+    apollo,
+    async close() {
+      await closeServer(server);
+      await apollo.stop();
+    },
+  };
+}
+
+function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
+  const sent = req.headers['x-request-id'];
+  const id = typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+  res.setHeader('x-request-id', id);
+  return id;
+}
+
+function expectOk(response: Response): void {
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+}
+
