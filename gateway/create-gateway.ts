@@ -8,7 +8,9 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Principal } from '../lib/principal';
 import { CONTEXT_HEADER, ContextTokens } from '../lib/context-token';
+import { Histogram } from 'prom-client';
 import { handleGraphQL } from '../lib/apollo-http';
+import { createMetrics, handleMetrics } from '../lib/metrics';
 import { closeServer, handleHealth, sendJson, type ReadinessCheck } from '../lib/http';
 import { createWebServer, type WebServer } from '../lib/web-server';
 import { unauthenticated } from '../schema/errors';
@@ -115,6 +117,15 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     readiness[`subgraph:${name}`] = async () => expectOk(await fetch(new URL('/healthz', target), { signal: AbortSignal.timeout(2000) }));
   }
 
+  const metrics = createMetrics('gateway');
+  const requestDuration = new Histogram({
+    name: 'cypernex_gateway_request_duration_seconds',
+    help: 'GraphQL requests through the gateway, by HTTP status',
+    labelNames: ['status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [metrics],
+  });
+
   const server = createWebServer(config, (req, res) => {
     void route(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'request failed');
@@ -125,8 +136,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (await handleHealth(req, res, readiness)) return;
     const path = (req.url ?? '/').split('?')[0];
+    if (await handleMetrics(req, res, metrics)) return;
     if (path === '/graphql') {
+      const stopTimer = requestDuration.startTimer();
       await handleGraphQL(req, res, { server: apollo, context, bodyLimit: config.GATEWAY_BODY_LIMIT });
+      stopTimer({ status: String(res.statusCode) });
       return;
     }
     sendJson(res, 404, { error: 'not found' });

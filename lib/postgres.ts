@@ -52,12 +52,12 @@ export function redactUrl(url: string): string {
 export async function withScope<T>(pool: Pool, scope: TenantScope, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('begin');
     if (scope.kind === 'tenants') {
-      await client.query("select set_config('role', $1, true), set_config('cypernex.tenant_ids', $2, true)", [
-        APP_ROLE,
-        `{${scope.tenantIds.join(',')}}`,
-      ]);
+      // One round trip for both: a parameterless query may hold two statements.
+      const ids = client.escapeLiteral(`{${scope.tenantIds.join(',')}}`);
+      await client.query(`begin; select set_config('role', '${APP_ROLE}', true), set_config('cypernex.tenant_ids', ${ids}, true)`);
+    } else {
+      await client.query('begin');
     }
     const result = await work(client);
     await client.query('commit');

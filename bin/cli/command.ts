@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { Config } from '../../lib/config';
 import { InputError } from '../../lib/input-error';
+import { isUuid } from '../../schema/ids';
 
 export type OptionSpec = { type: 'string' | 'boolean'; multiple?: boolean };
 
@@ -36,10 +37,8 @@ export function integer(options: Record<string, string | boolean | undefined>, n
   return Number(value);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function uuid(options: Record<string, string | boolean | undefined>, name: string): string {
   const value = required(options, name);
-  if (!UUID.test(value)) throw new InputError(`--${name} must be a tenant id (a UUID), got ${JSON.stringify(value)}`, name);
+  if (!isUuid(value)) throw new InputError(`--${name} must be an id (a UUID), got ${JSON.stringify(value)}`, name);
   return value.toLowerCase();
 }
