@@ -16,7 +16,7 @@ import { createWebServer, type WebServer } from '../lib/web-server';
 import { unauthenticated } from '../schema/errors';
 import { AuthenticationError, bearerToken, createTokenVerifier } from './authenticate';
 import { maskError } from './errors';
-import { committedSupergraph, supergraphSubgraphs } from './supergraph';
+import { committedSupergraph, forGatewayRuntime, supergraphSubgraphs } from './supergraph';
 import { useRequestErrors } from './plugins/use-request-errors';
 
 export interface GatewayContext {
@@ -65,7 +65,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const subgraphs = supergraphSubgraphs(supergraphSdl);
   const timeoutMs = config.SUBGRAPH_TIMEOUT_MS;
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: forGatewayRuntime(supergraphSdl),
     buildService: ({ name, url }) => {
       const target = urls[name] ?? url;
       if (!target) throw new Error(`gateway: no URL for subgraph ${name}`);

@@ -21,3 +21,18 @@ export function supergraphSubgraphs(sdl: string): { name: string; url: string }[
     return name && url ? [{ name, url }] : [];
   });
 }
+
+/** The federation authorization features: Apollo Router enforces them, @apollo/gateway cannot. */
+export const authorizationFeatures = ['authenticated', 'requiresScopes', 'policy'];
+
+/**
+ * @apollo/gateway refuses a supergraph that links a `for: SECURITY` feature it does not
+ * implement. We enforce these directives ourselves (each subgraph checks them on its
+ * fields), so the runtime copy links them without the purpose; the committed supergraph
+ * stays as composed, so that Apollo Router enforces the same rules.
+ */
+export function forGatewayRuntime(sdl: string): string {
+  const features = authorizationFeatures.join('|');
+  const link = new RegExp(`(@link\\(url: "https://specs\\.apollo\\.dev/(?:${features})/v[0-9.]+"(?:, import: \\[[^\\]]*\\])?), for: SECURITY\\)`, 'g');
+  return sdl.replace(link, '$1)');
+}

@@ -4,7 +4,7 @@ import { operatorScope } from '../../lib/tenant-scope';
 import { createTenant, listTenants, type TenantRow } from '../../subgraphs/tenancy/store';
 import { getDevices } from '../../subgraphs/fleet/store';
 import type { Command } from './command';
-import { registerWithKeys } from './device';
+import { registerDevicesWithKeys } from '../../subgraphs/device/provisioning';
 
 const MODEL = 'WW-6M';
 const MONITORING = ['tenancy:read', 'fleet:read', 'telemetry:read', 'telemetry:export', 'security:read'];
@@ -39,7 +39,7 @@ export const seedDemo: Command = {
       tenants.set(step.name, tenant);
       const known = await pool.query<{ id: string; serial: string }>('select id, serial from fleet.devices where tenant_id = $1 and model = $2', [tenant.id, MODEL]);
       const missing = step.serials.filter((serial) => !known.rows.some((row) => row.serial === serial));
-      const created = missing.length ? await registerWithKeys(pool, ctx.config.masterKey, { tenantId: tenant.id, model: MODEL, serials: missing, channels: 6 }) : [];
+      const created = missing.length ? await registerDevicesWithKeys(pool, ctx.config.masterKey, { tenantId: tenant.id, model: MODEL, serials: missing, channels: 6 }) : [];
       const reused = await getDevices(pool, operatorScope, known.rows.map((row) => row.id));
       devices.push(...created, ...reused.map((device) => ({ id: device.id, serial: device.serial, region: device.region, tenantId: device.tenantId })));
     }

@@ -1,0 +1,59 @@
+import type { Pool } from 'pg';
+import { InputError } from '../../lib/input-error';
+import { operatorScope } from '../../lib/tenant-scope';
+import { registerDevices } from '../fleet/store';
+import { getTenants } from '../tenancy/store';
+import { provisionDeviceKeys } from './keys.store';
+
+export interface RegisteredDevice {
+  id: string;
+  serial: string;
+  region: string;
+  tenantId: string;
+  dataKey: string;
+  maintenanceKey: string;
+}
+
+/** fleet.registerDevices takes at most this many per call. */
+const CHUNK = 10_000;
+
+/**
+ * Operator provisioning (CLI, seed): registers devices with their channels and generates their data and maintenance keys, in
+ * one transaction: a device never exists without its keys. Keys are returned once.
+ */
+export async function registerDevicesWithKeys(
+  pool: Pool,
+  masterKey: Buffer,
+  input: { tenantId: string; model: string; serials: string[]; channels: number; siteId?: string },
+): Promise<RegisteredDevice[]> {
+  const [tenant] = await getTenants(pool, operatorScope, [input.tenantId]);
+  if (!tenant) throw new InputError(`tenant: no tenant ${input.tenantId}`, 'tenant');
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const registered: RegisteredDevice[] = [];
+    for (let start = 0; start < input.serials.length; start += CHUNK) {
+      const devices = await registerDevices(client, operatorScope, {
+        tenantId: tenant.id,
+        region: tenant.region,
+        model: input.model,
+        serials: input.serials.slice(start, start + CHUNK),
+        channels: input.channels,
+        siteId: input.siteId ?? null,
+      });
+      const keys = await provisionDeviceKeys(
+        client,
+        masterKey,
+        devices.map((device) => ({ deviceId: device.id, tenantId: tenant.id, region: tenant.region, channelCount: input.channels })),
+      );
+      devices.forEach((device, i) => registered.push({ ...device, region: tenant.region, tenantId: tenant.id, ...keys[i]! }));
+    }
+    await client.query('commit');
+    return registered;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
