@@ -1,0 +1,57 @@
+import http from 'node:http';
+import type { Provider } from 'oidc-provider';
+import type { Pool } from 'pg';
+import { createProvider } from '../../auth/provider';
+import type { Config } from '../../lib/config';
+import { closeServer, listen } from '../../lib/http';
+import { createLogger } from '../../lib/logger';
+import type { Redis } from '../../lib/redis';
+
+export interface StartedIssuer {
+  /** The issuer URL, also the base of every endpoint (`${url}/token`, `${url}/jwks`). */
+  url: string;
+  port: number;
+  provider: Provider;
+  close: () => Promise<void>;
+}
+
+/**
+ * A real issuer on 127.0.0.1. It listens first so that the issuer URL is the URL it serves;
+ * `port` lets a test restart it on the same URL.
+ */
+export async function startIssuer(config: Config, pool: Pool, redis: Redis, options: { port?: number } = {}): Promise<StartedIssuer> {
+  const server = http.createServer();
+  const port = await listen(server, options.port ?? 0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}`;
+  const logger = createLogger('auth', config.LOG_LEVEL);
+  const { provider, handler } = await createProvider({ config, pool, redis, logger, issuer: url });
+  server.on('request', handler);
+  return { url, port, provider, close: () => closeServer(server) };
+}
+
+export interface TokenResponse {
+  status: number;
+  body: { access_token?: string; token_type?: string; expires_in?: number; scope?: string; error?: string; error_description?: string };
+}
+
+/** A client_credentials token request (client_secret_basic), whatever its outcome. */
+export async function requestClientCredentials(issuerUrl: string, clientId: string, secret: string, scope?: string): Promise<TokenResponse> {
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
+  if (scope !== undefined) form.set('scope', scope);
+  const credentials = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64');
+  const response = await fetch(`${issuerUrl}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${credentials}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: form,
+  });
+  return { status: response.status, body: (await response.json()) as TokenResponse['body'] };
+}
+
+/** An access token for the client, or an error naming the OAuth error. */
+export async function clientCredentialsToken(issuerUrl: string, clientId: string, secret: string, scope?: string): Promise<string> {
+  const { status, body } = await requestClientCredentials(issuerUrl, clientId, secret, scope);
+  if (status !== 200 || !body.access_token) {
+    throw new Error(`token request failed: ${status} ${body.error ?? ''} ${body.error_description ?? ''}`.trim());
+  }
+  return body.access_token;
+}
