@@ -121,6 +121,21 @@ describe('gateway input handling', () => {
     expect(text).not.toMatch(/stacktrace|at [A-Za-z]+ \(|select |postgres|fleet\.devices/i);
   });
 
+  it('refuses cross-site "simple" requests (CSRF prevention)', async () => {
+    const form = await fetch(platform.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: ME }),
+    });
+    expect(form.status).toBe(400);
+    const get = await fetch(`${platform.gatewayUrl}?query=${encodeURIComponent(ME)}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(get.status).toBe(400);
+    const preflighted = await fetch(`${platform.gatewayUrl}?query=${encodeURIComponent(ME)}`, {
+      headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
+    });
+    expect(preflighted.status).toBe(200);
+  });
+
   it('answers a syntax error with 400, not 500', async () => {
     const result = await platform.query(token, '{ devices(first: ');
     expect(result.status).toBe(400);

@@ -1,0 +1,79 @@
+import net from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dropDatabase } from '../../lib/postgres';
+import { fromRoot } from '../../lib/paths';
+import { buildOnce } from '../helpers/run-cli';
+
+/** A free port on 127.0.0.1 (the test must not collide with a developer's `npm start`). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const portNames = ['GATEWAY_PORT', 'TENANCY_PORT', 'FLEET_PORT', 'TELEMETRY_PORT', 'DEVICE_PORT', 'INGEST_PORT', 'AUTH_PORT'] as const;
+// Its own database: the services it starts (the ingestion worker included) never touch the other tests' data.
+const databaseUrl = `${process.env.DATABASE_URL}_start`;
+
+let child: ChildProcess | null = null;
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await dropDatabase(databaseUrl);
+});
+
+describe('npm start', () => {
+  it('starts every service, is ready well within 60 s, and stops them all on Ctrl-C', async () => {
+    buildOnce();
+    const ports = Object.fromEntries(await Promise.all(portNames.map(async (name) => [name, await freePort()] as const)));
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
+      DATABASE_URL: databaseUrl,
+      AUTH_ISSUER: `http://127.0.0.1:${ports.AUTH_PORT}`,
+      TENANCY_URL: `http://127.0.0.1:${ports.TENANCY_PORT}/graphql`,
+      FLEET_URL: `http://127.0.0.1:${ports.FLEET_PORT}/graphql`,
+      TELEMETRY_URL: `http://127.0.0.1:${ports.TELEMETRY_PORT}/graphql`,
+      DEVICE_URL: `http://127.0.0.1:${ports.DEVICE_PORT}/graphql`,
+      LOG_LEVEL: 'warn',
+    };
+    const started = Date.now();
+    child = spawn(process.execPath, [fromRoot('dist', 'bin', 'start.js')], { cwd: fromRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not ready within 60 s:\n${output}`)), 60_000);
+      child!.stdout!.on('data', () => {
+        if (output.includes('Cypernex is ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child!.once('exit', (code) => reject(new Error(`start exited with ${code}:\n${output}`)));
+    });
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(output).toContain(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`);
+
+    const ready = await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/readyz`);
+    expect(ready.status).toBe(200);
+    const unauthenticated = await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ me { subject } }' }),
+    });
+    expect(unauthenticated.status).toBe(401);
+
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    child = null;
+    for (const port of Object.values(ports)) {
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    }
+  }, 90_000);
+});
