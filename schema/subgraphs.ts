@@ -1,5 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
+import { buildDeviceSchema } from '../subgraphs/device';
 import { buildFleetSchema } from '../subgraphs/fleet';
+import { buildTelemetrySchema } from '../subgraphs/telemetry';
 import { buildTenancySchema } from '../subgraphs/tenancy';
 
 export interface SubgraphEntry {
@@ -17,4 +19,6 @@ export interface SubgraphEntry {
 export const subgraphs: readonly SubgraphEntry[] = [
   { name: 'tenancy', urlKey: 'TENANCY_URL', defaultUrl: 'http://127.0.0.1:4001/graphql', buildSchema: buildTenancySchema },
   { name: 'fleet', urlKey: 'FLEET_URL', defaultUrl: 'http://127.0.0.1:4002/graphql', buildSchema: buildFleetSchema },
+  { name: 'telemetry', urlKey: 'TELEMETRY_URL', defaultUrl: 'http://127.0.0.1:4003/graphql', buildSchema: buildTelemetrySchema },
+  { name: 'device', urlKey: 'DEVICE_URL', defaultUrl: 'http://127.0.0.1:4004/graphql', buildSchema: buildDeviceSchema },
 ];

@@ -22,7 +22,8 @@ const databaseUrl = `${process.env.DATABASE_URL}_start`;
 
 let child: ChildProcess | null = null;
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  // A failed test must not leave services behind: they run in start's own process group.
+  if (child?.pid) process.kill(-child.pid, 'SIGKILL');
   await dropDatabase(databaseUrl);
 });
 
@@ -42,7 +43,7 @@ describe('npm start', () => {
       LOG_LEVEL: 'warn',
     };
     const started = Date.now();
-    child = spawn(process.execPath, [fromRoot('dist', 'bin', 'start.js')], { cwd: fromRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [fromRoot('dist', 'bin', 'start.js')], { cwd: fromRoot(), env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,0 +1,195 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import mqtt from 'mqtt';
+import { loadConfig } from '../../lib/config';
+import { migrate } from '../../lib/migrate';
+import { createPool, dropDatabase } from '../../lib/postgres';
+import { fromRoot } from '../../lib/paths';
+import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
+import { loadSimulatedDevices } from '../../subgraphs/device/simulator/fleet';
+import { readingMessage } from '../../subgraphs/device/simulator/message';
+import { provisionFleet } from './fleet';
+import { cpuSeconds, freePort, pidsNamed, startBroker, waitUntil } from './processes';
+
+/**
+ * `npm run bench:ingest -- --devices 100000 --seconds 300`: simulator, broker, worker and
+ * PostgreSQL on this machine, each its own process. Counts published (broker PUBACKs) against
+ * stored rows, measures publish→queryable with probe devices polled in the database, and
+ * CPU per process. Runs in a throwaway database; prints one JSON line last.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      devices: { type: 'string', default: '20000' },
+      seconds: { type: 'string', default: '60' },
+      interval: { type: 'string', default: '5' },
+      tenants: { type: 'string', default: '100' },
+      channels: { type: 'string', default: '6' },
+    },
+  });
+  const devices = Number(values.devices);
+  const seconds = Number(values.seconds);
+  const base = loadConfig();
+  const url = new URL(base.DATABASE_URL);
+  url.pathname = `/cypernex_bench_${Date.now().toString(36)}`;
+  const env = { ...process.env, DATABASE_URL: url.toString(), REDIS_KEY_PREFIX: `cpxbench:${Date.now().toString(36)}:`, CYPERNEX_MASTER_KEY: base.masterKey.toString('base64url'), LOG_LEVEL: 'warn' };
+  const config = loadConfig(env);
+  const log = (line: string) => console.error(`bench: ${line}`);
+  const children: ChildProcess[] = [];
+  const pool = createPool(config.DATABASE_URL, { service: 'bench', max: 2 });
+  try {
+    await migrate(config.DATABASE_URL);
+    log(`provisioning ${devices} devices`);
+    await provisionFleet(pool, config.masterKey, { region: 'bench', devices, tenants: Number(values.tenants), channels: Number(values.channels) });
+    await provisionFleet(pool, config.masterKey, { region: 'probe', devices: 20, tenants: 1, channels: Number(values.channels) });
+
+    const brokerPort = await freePort();
+    const broker = startBroker(brokerPort);
+    children.push(broker);
+    const ingestPort = await freePort();
+    const childEnv = { ...env, MQTT_URL: `mqtt://127.0.0.1:${brokerPort}`, INGEST_PORT: String(ingestPort) };
+    await waitUntil(() => mqtt.connectAsync(childEnv.MQTT_URL, { reconnectPeriod: 0 }).then((c) => c.endAsync().then(() => true)), 'the broker', 10_000);
+    const worker = spawn(process.execPath, [fromRoot('dist/subgraphs/device/ingest/main.js')], { env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(worker);
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${ingestPort}/readyz`)).ok, 'the worker', 20_000);
+
+    const pidsOf = { worker: [worker.pid!], broker: [broker.pid!], postgres: pidsNamed('postgres'), redis: pidsNamed('redis-server') };
+    const simulator = spawn(
+      process.execPath,
+      [fromRoot('dist/bin/simulate.js'), '--devices', String(devices), '--interval', values.interval, '--region', 'bench', '--seconds', String(seconds)],
+      { env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.push(simulator);
+    const cpuBefore = Object.fromEntries(Object.entries(pidsOf).map(([name, pids]) => [name, pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)]));
+    let simulatorCpu = 0;
+    const startedAt = Date.now();
+
+    const probe = await startProbe(pool, config.masterKey, childEnv.MQTT_URL);
+    let output = '';
+    simulator.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const samplingSimulator = setInterval(() => (simulatorCpu = cpuSeconds(simulator.pid!) || simulatorCpu), 500);
+    await new Promise((resolve) => simulator.on('exit', resolve));
+    clearInterval(samplingSimulator);
+    const publishSeconds = (Date.now() - startedAt) / 1000;
+    const { published } = JSON.parse(output.trim().split('\n').pop() ?? '{}') as { published: number };
+    await probe.stop();
+
+    const count = async () => Number((await pool.query("select count(*) as n from telemetry.readings where region = 'bench'")).rows[0].n);
+    log(`published ${published}; waiting for the worker to catch up`);
+    let stored = await count();
+    const drainDeadline = Date.now() + 120_000;
+    while (stored < published && Date.now() < drainDeadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      stored = await count();
+    }
+    const drainedSeconds = (Date.now() - startedAt) / 1000;
+    const cpu = Object.fromEntries(
+      Object.entries(pidsOf).map(([name, pids]) => [name, round((pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore[name]!) / drainedSeconds)]),
+    );
+    const metrics = await (await fetch(`http://127.0.0.1:${ingestPort}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const batches = metric('cypernex_ingest_batch_size_count');
+    const deadLetters = Number((await pool.query('select count(*) as n from telemetry.dead_letters')).rows[0].n);
+    const latencies = probe.latencies.sort((a, b) => a - b);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
+    console.log(
+      JSON.stringify({
+        bench: 'ingest',
+        devices,
+        intervalSeconds: Number(values.interval),
+        seconds,
+        published,
+        stored,
+        lost: published - stored,
+        deadLetters,
+        offeredPerSecond: round(published / publishSeconds),
+        storedPerSecond: round(stored / drainedSeconds),
+        catchUpSeconds: round(drainedSeconds - publishSeconds),
+        publishToQueryableMs: { samples: latencies.length, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? null },
+        worker: {
+          batches,
+          meanBatch: round(metric('cypernex_ingest_batch_size_sum') / batches),
+          meanCommitMs: round((metric('cypernex_ingest_batch_seconds_sum') / batches) * 1000),
+        },
+        cpuCoresAveraged: { ...cpu, simulator: round(simulatorCpu / publishSeconds) },
+        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version },
+      }),
+    );
+  } finally {
+    for (const child of children.reverse()) child.kill('SIGTERM');
+    await pool.end();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await dropDatabase(config.DATABASE_URL).catch((error) => log(`database not dropped: ${(error as Error).message}`));
+    await dropRedisKeys(config.REDIS_URL, env.REDIS_KEY_PREFIX).catch((error) => log(`redis keys not removed: ${(error as Error).message}`));
+  }
+}
+
+/** 20 probe devices publish once a second each; their rows are polled to time publish→queryable. */
+async function startProbe(pool: ReturnType<typeof createPool>, masterKey: Buffer, mqttUrl: string) {
+  const devices = await loadSimulatedDevices(pool, masterKey, 'probe', 20);
+  const client = await mqtt.connectAsync(mqttUrl, { protocolVersion: 5 });
+  const pending = new Map<string, number>();
+  const latencies: number[] = [];
+  let since = new Date();
+  const publishing = setInterval(() => {
+    const timestamp = Math.floor(Date.now() / 1000);
+    for (const device of devices) {
+      const { payload, mac } = readingMessage(device, timestamp);
+      pending.set(`${device.deviceId}|${timestamp}`, Date.now());
+      void client.publishAsync(telemetryTopic('probe', device.deviceId, 'se'), payload, { qos: 1, properties: { userProperties: { mac } } });
+    }
+  }, 1000);
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      const checkFrom = since;
+      const { rows } = await pool.query<{ key: string }>(
+        "select device_id || '|' || extract(epoch from ts)::int8 as key, received_at from telemetry.readings where region = 'probe' and received_at >= $1",
+        [checkFrom],
+      );
+      const now = Date.now();
+      for (const row of rows) {
+        const publishedAt = pending.get(row.key);
+        if (publishedAt !== undefined) {
+          latencies.push(now - publishedAt);
+          pending.delete(row.key);
+        }
+      }
+      since = new Date(now - 5000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    latencies,
+    async stop() {
+      clearInterval(publishing);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      polling = false;
+      await poll;
+      await client.endAsync();
+    },
+  };
+}
+
+async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const round = (value: number): number => Math.round(value * 100) / 100;
+
+main().catch((error) => {
+  console.error(`bench: ${(error as Error).message}`);
+  process.exit(1);
+});

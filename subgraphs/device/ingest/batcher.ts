@@ -1,0 +1,156 @@
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import type { Logger } from '../../../lib/logger';
+import { recordLatest } from '../../telemetry/latest-store';
+import type { DeadLetter, IncomingReading } from '../../telemetry/reading';
+import { writeBatch } from '../../telemetry/store-write';
+import type { Verdict } from './check-message';
+import { recordStatuses } from './device-status';
+import type { IngestMetrics } from './metrics';
+
+interface Item {
+  verdict: Verdict;
+  ack: () => void;
+  receivedAt: number;
+}
+
+export interface BatcherOptions {
+  pool: Pool;
+  redis: Redis;
+  logger: Logger;
+  metrics: IngestMetrics;
+  /** Flush at this many messages... */
+  maxItems: number;
+  /** ...or this long after the first one waits, whichever comes first. */
+  maxDelayMs: number;
+}
+
+/**
+ * Buffers checked messages and commits them in size- and time-bounded batches, one batch
+ * at a time. Each message is acknowledged only after the commit that holds it (readings,
+ * or dead letters for rejections); a failed batch is retried with backoff, not dropped.
+ */
+export class Batcher {
+  private queue: Item[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private failures = 0;
+  private abandoned = false;
+
+  constructor(private readonly options: BatcherOptions) {}
+
+  add(verdict: Verdict, ack: () => void, receivedAt: number): void {
+    this.queue.push({ verdict, ack, receivedAt });
+    this.options.metrics.buffered.set(this.queue.length);
+    if (this.queue.length >= this.options.maxItems) this.kick(0);
+    else this.kick(this.options.maxDelayMs);
+  }
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  /** Commits everything buffered (graceful stop); gives up after `timeoutMs`. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((this.queue.length > 0 || this.flushing) && Date.now() < deadline) {
+      if (!this.flushing) this.kick(0);
+      await (this.flushing ?? new Promise((resolve) => setTimeout(resolve, 50)));
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Drops everything unacknowledged (fast stop): the broker redelivers it to the next session. */
+  abandon(): void {
+    this.abandoned = true;
+    this.queue = [];
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private kick(delayMs: number): void {
+    if (this.flushing || this.abandoned) return;
+    if (this.timer && delayMs > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = null;
+        // what queued up during the flush has waited already: go again at once (batches
+        // grow with the load), unless the database is failing
+        if (this.queue.length > 0) this.kick(this.failures === 0 ? 0 : this.backoff());
+      });
+    }, delayMs);
+  }
+
+  private backoff(): number {
+    return Math.min(100 * 2 ** this.failures, 5000);
+  }
+
+  private async flush(): Promise<void> {
+    const items = this.queue.splice(0, this.options.maxItems);
+    if (items.length === 0) return;
+    const { metrics, logger } = this.options;
+    const readings: { reading: IncomingReading; item: Item }[] = [];
+    const letters: DeadLetter[] = [];
+    const statuses: Item[] = [];
+    for (const item of items) {
+      if (item.verdict.kind === 'reading') readings.push({ reading: item.verdict.reading, item });
+      else if (item.verdict.kind === 'rejected') letters.push(item.verdict.letter);
+      else statuses.push(item);
+    }
+    const started = Date.now();
+    let outcomes;
+    try {
+      outcomes = await writeBatch(this.options.pool, readings.map((r) => r.reading), letters);
+    } catch (error) {
+      this.failures += 1;
+      metrics.flushFailures.inc();
+      logger.warn({ err: error, messages: items.length, attempt: this.failures }, 'ingest: batch not committed, will retry');
+      if (!this.abandoned) this.queue.unshift(...items);
+      return;
+    }
+    this.failures = 0;
+    if (this.abandoned) return;
+    const stored = readings.filter((_, i) => outcomes[i] === 'stored');
+    await this.updateRedis(stored.map((r) => r.reading), statuses);
+    const committed = Date.now();
+    for (const item of items) {
+      item.ack();
+      metrics.lagSeconds.observe((committed - item.receivedAt) / 1000);
+    }
+    metrics.stored.inc(stored.length);
+    metrics.duplicates.inc(outcomes.filter((o) => o === 'duplicate').length);
+    const replays = outcomes.filter((o) => o === 'replay').length;
+    if (replays) metrics.rejected.inc({ reason: 'replay' }, replays);
+    for (const letter of letters) metrics.rejected.inc({ reason: letter.reason });
+    metrics.statuses.inc(statuses.length);
+    metrics.batchSize.observe(items.length);
+    metrics.batchSeconds.observe((committed - started) / 1000);
+    metrics.buffered.set(this.queue.length);
+  }
+
+  /**
+   * Redis holds a cache of the newest reading (PostgreSQL is the record) and the device
+   * status: a Redis outage is logged and the next reading repairs the cache.
+   */
+  private async updateRedis(stored: IncomingReading[], statuses: Item[]): Promise<void> {
+    const newest = new Map<string, IncomingReading>();
+    for (const reading of stored) {
+      const current = newest.get(reading.deviceId);
+      if (!current || current.timestamp < reading.timestamp) newest.set(reading.deviceId, reading);
+    }
+    try {
+      await Promise.all([
+        recordLatest(this.options.redis, [...newest.values()].map((reading) => ({ deviceId: reading.deviceId, tenantId: reading.tenantId, reading, receivedAt: reading.receivedAt }))),
+        recordStatuses(
+          this.options.redis,
+          statuses.flatMap(({ verdict, receivedAt }) => (verdict.kind === 'status' ? [{ deviceId: verdict.deviceId, status: verdict.status, receivedAt: new Date(receivedAt) }] : [])),
+        ),
+      ]);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'ingest: latest reading or status not written to Redis');
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import type { IPublishPacket, MqttClient } from 'mqtt';
+
+type SendPacket = (packet: { cmd: string; messageId?: number; reasonCode?: number }, cb?: (error?: Error) => void, ...rest: unknown[]) => void;
+
+/**
+ * PUBACK only after the message's batch is committed, without stalling the connection.
+ *
+ * MQTT.js handles incoming packets one at a time: `handleMessage` and `customHandleAcks`
+ * can delay a PUBACK, but the next packet waits for that callback (mqttjs/MQTT.js#691,
+ * #1545), so a batch would hold one message. Instead the client's PUBACK for a held
+ * message is swallowed when MQTT.js sends it (which also releases its packet pipeline), and
+ * `release()` sends the real one after the commit. A PUBACK is only meaningful on the
+ * connection that received the PUBLISH: after a disconnect the held ones are forgotten and
+ * the broker redelivers those messages on session resume (MQTT 5 §4.4), which the
+ * idempotent writer absorbs. Relies on MQTT.js 5's private `_sendPacket`; the
+ * restart and ack tests fail if that changes.
+ */
+export class DeferredAcks {
+  private generation = 0;
+  private readonly held = new Set<number>();
+  private readonly send: SendPacket;
+
+  constructor(client: MqttClient) {
+    const internals = client as unknown as { _sendPacket: SendPacket };
+    if (typeof internals._sendPacket !== 'function') throw new Error('mqtt: this MQTT.js version has no _sendPacket; deferred PUBACK unsupported');
+    this.send = internals._sendPacket.bind(client);
+    internals._sendPacket = (packet, cb, ...rest) => {
+      if (packet.cmd === 'puback' && packet.messageId !== undefined && this.held.has(packet.messageId)) {
+        cb?.();
+        return;
+      }
+      this.send(packet, cb, ...rest);
+    };
+    client.on('close', () => {
+      this.generation += 1;
+      this.held.clear();
+    });
+  }
+
+  /** Call from the 'message' listener (before MQTT.js acks); returns the real acknowledgement. */
+  hold(packet: IPublishPacket): () => void {
+    if (packet.qos !== 1 || packet.messageId === undefined) return noop;
+    const messageId = packet.messageId;
+    const generation = this.generation;
+    this.held.add(messageId);
+    return () => {
+      if (generation !== this.generation || !this.held.delete(messageId)) return;
+      this.send({ cmd: 'puback', messageId, reasonCode: 0 });
+    };
+  }
+
+  get pending(): number {
+    return this.held.size;
+  }
+}
+
+const noop = (): void => undefined;

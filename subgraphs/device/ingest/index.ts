@@ -1,0 +1,182 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import type { Config } from '../../../lib/config';
+import type { Logger } from '../../../lib/logger';
+import { pruneDeadLetters } from '../../telemetry/dead-letters';
+import { ensurePartitions } from '../../telemetry/partitions';
+import { REPLAY_LOOKBACK_MS } from '../../telemetry/store-write';
+import { Batcher } from './batcher';
+import { checkMessage, type CheckOptions } from './check-message';
+import { DeferredAcks } from './deferred-acks';
+import { DeviceDirectory } from './device-keys';
+import { createIngestMetrics, type IngestMetrics } from './metrics';
+import { SequenceWindow } from './sequence-window';
+import { parseTopic, subscriptionFilter } from './topics';
+
+export interface IngestWorkerOptions {
+  /** Shared-subscription group (CONTRACT §6: `ingest`); tests use their own. */
+  group: string;
+  /** Region filter of the subscription, `+` for all. */
+  region: string;
+  /** Stable per worker instance, so that its persistent session survives a restart. */
+  clientId: string;
+  batchSize: number;
+  batchDelayMs: number;
+  /** How long the broker keeps the session (and queues messages) while the worker is away. */
+  sessionExpirySeconds: number;
+  /** Unacknowledged messages the broker may send at once: the worker's buffer bound. */
+  receiveMaximum: number;
+  maxSkewSeconds: number;
+  maxDeadLetters: number;
+}
+
+export interface IngestWorker {
+  readonly metrics: IngestMetrics;
+  /** Connects and subscribes; resolves once subscribed (then reconnects by itself). */
+  start(): Promise<void>;
+  /**
+   * Stops taking messages, commits and acknowledges what is buffered, disconnects.
+   * `{ drain: false }` drops the buffer unacknowledged instead, as a crash would.
+   */
+  stop(options?: { drain?: boolean }): Promise<void>;
+  connected(): boolean;
+}
+
+/**
+ * Mosquitto hands a shared subscription's messages round-robin to every member session,
+ * offline persistent ones included (measured: 5 of 10 waited for the absent member). So the
+ * client id must be stable per instance (host and port), and a test run, whose database is
+ * throwaway, joins a group of its own with a short session: a finished run must never hold
+ * a development worker's messages hostage.
+ */
+export function defaultIngestOptions(config: Config): IngestWorkerOptions {
+  const test = config.CYPERNEX_ENV === 'test';
+  const database = crypto.createHash('sha256').update(config.DATABASE_URL).digest('hex').slice(0, 10);
+  return {
+    group: test ? `ingest-${database}` : 'ingest',
+    region: '+',
+    clientId: `cypernex-ingest-${os.hostname()}-${config.INGEST_PORT}${test ? `-${database}` : ''}`,
+    batchSize: 2000,
+    batchDelayMs: 200,
+    sessionExpirySeconds: test ? 300 : 7 * 86_400,
+  receiveMaximum: 20_000,
+    maxSkewSeconds: 30,
+    maxDeadLetters: 100_000,
+  };
+}
+
+export function createIngestWorker(deps: {
+  config: Config;
+  pool: Pool;
+  redis: Redis;
+  logger: Logger;
+  options?: Partial<IngestWorkerOptions>;
+}): IngestWorker {
+  const { config, pool, redis, logger } = deps;
+  const options = { ...defaultIngestOptions(config), ...deps.options };
+  const metrics = createIngestMetrics();
+  const batcher = new Batcher({ pool, redis, logger, metrics, maxItems: options.batchSize, maxDelayMs: options.batchDelayMs });
+  const checks: CheckOptions = {
+    directory: new DeviceDirectory(pool, config.masterKey),
+    window: new SequenceWindow(),
+    maxSkewSeconds: options.maxSkewSeconds,
+    // a reading older than the replay look-back could not be checked for replay
+    maxAgeSeconds: REPLAY_LOOKBACK_MS / 1000 - 86_400,
+  };
+  let client: MqttClient | null = null;
+  let stopping = false;
+  let subscribed = false;
+  const timers: NodeJS.Timeout[] = [];
+
+  const maintain = () => {
+    ensurePartitions(pool).catch((error) => logger.warn({ err: error }, 'ingest: partitions not prepared'));
+    pruneDeadLetters(pool, { maxRows: options.maxDeadLetters, maxAgeDays: 30 }).catch((error) =>
+      logger.warn({ err: error }, 'ingest: dead letters not pruned'),
+    );
+  };
+
+  // A dependency outage (key lookup) must neither crash the worker nor lose the message:
+  // it is retried until it can be judged, and acknowledged only after its batch commits.
+  const handle = async (topic: string, payload: Buffer, packet: IPublishPacket, ack: () => void) => {
+    const receivedAt = new Date();
+    for (let attempt = 0; !stopping; attempt += 1) {
+      try {
+        const verdict = await checkMessage({ topic, payload, mac: packet.properties?.userProperties?.mac, receivedAt }, checks);
+        batcher.add(verdict, ack, receivedAt.getTime());
+        return;
+      } catch (error) {
+        logger.warn({ err: error, topic, attempt }, 'ingest: message could not be checked, retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5000)));
+      }
+    }
+  };
+
+  return {
+    metrics,
+    connected: () => Boolean(client?.connected && subscribed),
+
+    async start() {
+      await ensurePartitions(pool);
+      stopping = false;
+      const mqttClient = mqtt.connect(config.MQTT_URL, {
+        protocolVersion: 5,
+        clientId: options.clientId,
+        clean: false,
+        properties: { sessionExpiryInterval: options.sessionExpirySeconds, receiveMaximum: options.receiveMaximum },
+        reconnectPeriod: 1000,
+        connectTimeout: 5000,
+        keepalive: 30,
+        resubscribe: false,
+      });
+      client = mqttClient;
+      const acks = new DeferredAcks(mqttClient);
+      const filter = subscriptionFilter(options.group, options.region);
+      mqttClient.on('error', (error) => logger.warn({ err: error }, 'ingest: mqtt error'));
+      mqttClient.on('close', () => {
+        subscribed = false;
+      });
+      mqttClient.on('message', (topic, payload, packet) => {
+        const ack = acks.hold(packet);
+        // while stopping nothing is acknowledged: the broker redelivers on the next session
+        if (stopping) return;
+        metrics.received.inc({ kind: parseTopic(topic)?.kind ?? 'unknown' });
+        void handle(topic, payload, packet, ack);
+      });
+      const ready = new Promise<void>((resolve, reject) => {
+        const timeout = setTimeout(() => reject(new Error(`no MQTT connection within 5 s (${config.MQTT_URL})`)), 5000);
+        mqttClient.on('connect', () => {
+          mqttClient.subscribe(filter, { qos: 1 }, (error) => {
+            if (error) {
+              logger.error({ err: error, filter }, 'ingest: subscribe failed');
+              return;
+            }
+            subscribed = true;
+            clearTimeout(timeout);
+            logger.info({ filter, clientId: options.clientId }, 'ingest: subscribed');
+            resolve();
+          });
+        });
+      });
+      try {
+        await ready;
+      } catch (error) {
+        await mqttClient.endAsync(true);
+        throw error;
+      }
+      maintain();
+      timers.push(setInterval(maintain, 3_600_000).unref());
+    },
+
+    async stop({ drain = true } = {}) {
+      stopping = true;
+      for (const timer of timers.splice(0)) clearInterval(timer);
+      if (drain) await batcher.drain();
+      else batcher.abandon();
+      if (client) await client.endAsync(!drain);
+      client = null;
+    },
+  };
+}

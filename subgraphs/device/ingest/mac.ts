@@ -1,0 +1,20 @@
+import crypto from 'node:crypto';
+
+/** CONTRACT §6: HMAC-SHA256(key, exact payload bytes), sent as base64url without padding. */
+export const macOf = (key: Buffer, payload: Buffer): Buffer => crypto.createHmac('sha256', key).update(payload).digest();
+
+export const encodeMac = (mac: Buffer): string => mac.toString('base64url');
+
+/** The `mac` user property as bytes, or null when it is not a well-formed 32-byte value. */
+export function decodeMac(value: unknown): Buffer | null {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (typeof text !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(text)) return null;
+  return Buffer.from(text, 'base64url');
+}
+
+/** Constant-time comparison against each acceptable key (current, then previous). */
+export function macMatches(keys: readonly Buffer[], payload: Buffer, mac: Buffer): boolean {
+  let match = false;
+  for (const key of keys) match = crypto.timingSafeEqual(macOf(key, payload), mac) || match;
+  return match;
+}

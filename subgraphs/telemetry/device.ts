@@ -1,0 +1,9 @@
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+
+/** Device is owned by fleet; telemetry contributes `latestReading` and `readings`. */
+@ObjectType('Device')
+@Directive('@key(fields: "id")')
+export class TelemetryDevice {
+  @Field(() => ID)
+  id!: string;
+}

@@ -1,0 +1,248 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { packArchive } from './archive';
+import { readingKey, type DeadLetter, type IncomingReading } from './reading';
+import { rollupUpserts } from './rollups';
+
+export type Outcome = 'stored' | 'duplicate' | 'replay';
+
+/** How far back a (bootSeq, seq) is looked up; older readings are refused as stale anyway. */
+export const REPLAY_LOOKBACK_MS = 8 * 86_400_000;
+
+/** Dead-lettered payloads are cut to this size: enough to investigate, bounded under a flood. */
+export const DEAD_LETTER_PAYLOAD_BYTES = 2048;
+
+const columns =
+  'device_id, ts, duration, tenant_id, region, boot_seq, seq, frequency, e_real, e_reactive, v_rms, i_rms, extra, received_at, mac, archive_id, archive_offset, archive_length';
+
+const stagingReady = new WeakSet<PoolClient>();
+
+/**
+ * Writes one batch in one transaction: archive blobs, readings (COPY into a temporary
+ * table, then INSERT ... ON CONFLICT DO NOTHING so that a redelivery stores nothing twice),
+ * the three rollups from exactly the inserted rows, and dead letters (including replays
+ * found here). Returns the outcome of each reading, in order; the caller acknowledges the
+ * messages only after this resolves.
+ */
+export async function writeBatch(pool: Pool, readings: readonly IncomingReading[], deadLetters: readonly DeadLetter[]): Promise<Outcome[]> {
+  const outcomes: (Outcome | undefined)[] = new Array(readings.length);
+  const candidates = dedupeWithinBatch(readings, outcomes);
+  const client = await pool.connect();
+  // a connection killed mid-batch (database restart) fails the batch instead of the process
+  const onError = (): void => undefined;
+  client.on('error', onError);
+  let failure: Error | undefined;
+  try {
+    await classifySuspects(client, readings, candidates, outcomes);
+    const toStore = candidates.filter((i) => outcomes[i] === undefined);
+    const archives = await packByTenant(readings, toStore);
+    await client.query('begin');
+    if (toStore.length > 0) {
+      await prepareStaging(client);
+      const archiveIds = await insertArchives(client, archives);
+      await copyRows(client, readings, archives, archiveIds);
+      const inserted = await insertReadings(client);
+      const conflicts = toStore.filter((i) => {
+        const reading = readings[i]!;
+        const stored = inserted.has(readingKey(reading.deviceId, reading.timestamp, reading.duration));
+        if (stored) outcomes[i] = 'stored';
+        return !stored;
+      });
+      await classifyConflicts(client, readings, conflicts, outcomes);
+    }
+    const replays = readings.filter((_, i) => outcomes[i] === 'replay').map(replayLetter);
+    await insertDeadLetters(client, [...deadLetters, ...replays]);
+    await client.query('commit');
+  } catch (error) {
+    failure = error as Error;
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    // a failed connection is discarded (keeping the listener for its last words) rather
+    // than handed to the next batch
+    if (!failure) client.off('error', onError);
+    client.release(failure);
+  }
+  return outcomes.map((outcome) => outcome ?? 'duplicate');
+}
+
+/** A second copy in the same batch is a duplicate when its bytes match, a replay otherwise. */
+function dedupeWithinBatch(readings: readonly IncomingReading[], outcomes: (Outcome | undefined)[]): number[] {
+  const byInterval = new Map<string, number>();
+  const bySequence = new Map<string, number>();
+  const candidates: number[] = [];
+  readings.forEach((reading, i) => {
+    const interval = readingKey(reading.deviceId, reading.timestamp, reading.duration);
+    const sequence = `${reading.deviceId}|${reading.bootSeq}|${reading.seq}`;
+    const first = byInterval.get(interval) ?? bySequence.get(sequence);
+    if (first !== undefined) {
+      outcomes[i] = readings[first]!.mac.equals(reading.mac) ? 'duplicate' : 'replay';
+      return;
+    }
+    byInterval.set(interval, i);
+    bySequence.set(sequence, i);
+    candidates.push(i);
+  });
+  return candidates;
+}
+
+/** Readings not above their device's high-water mark: is that (bootSeq, seq) stored already? */
+async function classifySuspects(client: PoolClient, readings: readonly IncomingReading[], candidates: number[], outcomes: (Outcome | undefined)[]) {
+  const suspects = candidates.filter((i) => !readings[i]!.fresh);
+  if (suspects.length === 0) return;
+  const { rows } = await client.query<{ key: string; mac: Buffer }>(
+    `select r.device_id || '|' || r.boot_seq || '|' || r.seq as key, r.mac
+     from telemetry.readings r
+     join unnest($1::text[], $2::int8[], $3::int8[]) as s(device_id, boot_seq, seq) using (device_id, boot_seq, seq)
+     where r.ts >= $4`,
+    [
+      suspects.map((i) => readings[i]!.deviceId),
+      suspects.map((i) => readings[i]!.bootSeq),
+      suspects.map((i) => readings[i]!.seq),
+      new Date(Date.now() - REPLAY_LOOKBACK_MS),
+    ],
+  );
+  const stored = new Map(rows.map((row) => [row.key, row.mac]));
+  for (const i of suspects) {
+    const reading = readings[i]!;
+    const mac = stored.get(`${reading.deviceId}|${reading.bootSeq}|${reading.seq}`);
+    if (mac) outcomes[i] = mac.equals(reading.mac) ? 'duplicate' : 'replay';
+  }
+}
+
+/** The same interval stored already (by another batch or worker): same bytes, or a replay. */
+async function classifyConflicts(client: PoolClient, readings: readonly IncomingReading[], conflicts: number[], outcomes: (Outcome | undefined)[]) {
+  if (conflicts.length === 0) return;
+  const { rows } = await client.query<{ key: string; mac: Buffer }>(
+    `select r.device_id || '|' || extract(epoch from r.ts)::int8 || '|' || r.duration as key, r.mac
+     from telemetry.readings r
+     join unnest($1::text[], $2::float8[], $3::int2[]) as s(device_id, t, duration)
+       on r.device_id = s.device_id and r.ts = to_timestamp(s.t) and r.duration = s.duration`,
+    [conflicts.map((i) => readings[i]!.deviceId), conflicts.map((i) => readings[i]!.timestamp), conflicts.map((i) => readings[i]!.duration)],
+  );
+  const stored = new Map(rows.map((row) => [row.key, row.mac]));
+  for (const i of conflicts) {
+    const reading = readings[i]!;
+    const mac = stored.get(readingKey(reading.deviceId, reading.timestamp, reading.duration));
+    outcomes[i] = mac && !mac.equals(reading.mac) ? 'replay' : 'duplicate';
+  }
+}
+
+interface TenantArchive {
+  tenantId: string;
+  indexes: number[];
+  offsets: number[];
+  blob: Buffer;
+}
+
+async function packByTenant(readings: readonly IncomingReading[], toStore: number[]): Promise<TenantArchive[]> {
+  const groups = new Map<string, number[]>();
+  for (const i of toStore) {
+    const tenantId = readings[i]!.tenantId;
+    const group = groups.get(tenantId);
+    if (group) group.push(i);
+    else groups.set(tenantId, [i]);
+  }
+  return Promise.all(
+    [...groups].map(async ([tenantId, indexes]) => {
+      const { blob, offsets } = await packArchive(indexes.map((i) => readings[i]!));
+      return { tenantId, indexes, offsets, blob };
+    }),
+  );
+}
+
+async function prepareStaging(client: PoolClient): Promise<void> {
+  if (stagingReady.has(client)) return;
+  await client.query('create temporary table if not exists staging_readings (like telemetry.readings) on commit delete rows');
+  stagingReady.add(client);
+}
+
+async function insertArchives(client: PoolClient, archives: TenantArchive[]): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ id: string; tenant_id: string }>(
+    `insert into telemetry.archive (tenant_id, messages, blob)
+     select * from unnest($1::uuid[], $2::int[], $3::bytea[]) returning id, tenant_id`,
+    [archives.map((a) => a.tenantId), archives.map((a) => a.indexes.length), archives.map((a) => a.blob)],
+  );
+  return new Map(rows.map((row) => [row.tenant_id, row.id]));
+}
+
+/** COPY text format; every value is validated before it gets here (ids, numbers, arrays). */
+async function copyRows(client: PoolClient, readings: readonly IncomingReading[], archives: TenantArchive[], archiveIds: Map<string, string>) {
+  const lines: string[] = [];
+  for (const archive of archives) {
+    const archiveId = archiveIds.get(archive.tenantId)!;
+    archive.indexes.forEach((i, n) => {
+      const r = readings[i]!;
+      lines.push(
+        [
+          r.deviceId,
+          new Date(r.timestamp * 1000).toISOString(),
+          r.duration,
+          r.tenantId,
+          r.region,
+          r.bootSeq,
+          r.seq,
+          r.frequency ?? '\\N',
+          `{${r.eReal.join(',')}}`,
+          `{${r.eReactive.join(',')}}`,
+          `{${r.vRMS.join(',')}}`,
+          `{${r.iRMS.join(',')}}`,
+          r.extra ? JSON.stringify(r.extra) : '\\N',
+          r.receivedAt.toISOString(),
+          `\\\\x${r.mac.toString('hex')}`,
+          archiveId,
+          archive.offsets[n],
+          r.payload.length,
+        ].join('\t'),
+      );
+    });
+  }
+  const stream = client.query(copyFrom(`copy staging_readings (${columns}) from stdin`));
+  await pipeline(Readable.from([`${lines.join('\n')}\n`]), stream);
+}
+
+async function insertReadings(client: PoolClient): Promise<Set<string>> {
+  const { rows } = await client.query<{ key: string }>(
+    `with ins as (
+       insert into telemetry.readings (${columns})
+       select ${columns} from staging_readings order by device_id, ts
+       on conflict do nothing
+       returning device_id, ts, duration, tenant_id, frequency, e_real, e_reactive, v_rms, i_rms
+     ),
+     ${rollupUpserts('ins')}
+     select device_id || '|' || extract(epoch from ts)::int8 || '|' || duration as key from ins`,
+  );
+  return new Set(rows.map((row) => row.key));
+}
+
+function replayLetter(reading: IncomingReading): DeadLetter {
+  return {
+    receivedAt: reading.receivedAt,
+    topic: reading.topic,
+    deviceId: reading.deviceId,
+    tenantId: reading.tenantId,
+    reason: 'replay',
+    detail: `bootSeq ${reading.bootSeq} seq ${reading.seq} was already stored with other content`,
+    payload: reading.payload,
+  };
+}
+
+async function insertDeadLetters(client: PoolClient, letters: readonly DeadLetter[]): Promise<void> {
+  if (letters.length === 0) return;
+  await client.query(
+    `insert into telemetry.dead_letters (received_at, topic, device_id, tenant_id, reason, detail, payload_size, payload)
+     select * from unnest($1::timestamptz[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::bytea[])`,
+    [
+      letters.map((l) => l.receivedAt),
+      letters.map((l) => l.topic.replace(/\0/g, '')),
+      letters.map((l) => l.deviceId),
+      letters.map((l) => l.tenantId),
+      letters.map((l) => l.reason),
+      letters.map((l) => l.detail?.replace(/\0/g, '').slice(0, 500) ?? null),
+      letters.map((l) => l.payload.length),
+      letters.map((l) => l.payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES)),
+    ],
+  );
+}
