@@ -1,12 +1,13 @@
-import type { AdapterFactory, Client, Configuration, JWKS, KoaContextWithOIDC } from 'oidc-provider';
+import type { AdapterFactory, Client, Configuration, FindAccount, JWKS, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../lib/config';
 import { deriveKey } from '../lib/master-key';
 import { allScopes } from '../lib/scopes';
-import { findAccount } from './account';
+import { buildInteractionPolicy } from './interaction-policy';
+import { successSource, userCodeConfirmSource, userCodeInputSource } from './interactions/device-pages';
 import type { SigningKey } from './keys';
 import { renderError } from './render-error';
 import { API_RESOURCE, getResourceServerInfo, hasControlScope, isControlClient } from './scope-policy';
-import { extraTokenClaims } from './token-claims';
+import { createExtraTokenClaims } from './token-claims';
 
 const MINUTE = 60;
 const DAY = 24 * 60 * MINUTE;
@@ -18,6 +19,7 @@ export interface ConfigurationOptions {
   config: Config;
   adapter: AdapterFactory;
   keys: readonly SigningKey[];
+  findAccount: FindAccount;
 }
 
 /** Revocation and introspection answer a client only about its own tokens. */
@@ -30,7 +32,7 @@ function corsForRedirectOrigins(_ctx: KoaContextWithOIDC, origin: string, client
 }
 
 /** The oidc-provider configuration of the issuer, from the platform configuration. */
-export function buildConfiguration({ config, adapter, keys }: ConfigurationOptions): Configuration {
+export function buildConfiguration({ config, adapter, keys, findAccount }: ConfigurationOptions): Configuration {
   // CONTRACT §3: at most 15 minutes, at most 5 when a control scope is granted.
   const accessTokenTtl = (_ctx: KoaContextWithOIDC, token: { scope?: string | undefined }): number =>
     hasControlScope(token.scope) ? config.CONTROL_TOKEN_TTL : config.ACCESS_TOKEN_TTL;
@@ -59,7 +61,7 @@ export function buildConfiguration({ config, adapter, keys }: ConfigurationOptio
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      deviceFlow: { enabled: true },
+      deviceFlow: { enabled: true, userCodeInputSource, userCodeConfirmSource, successSource },
       // Token introspection stays on (issue #5); CONTRACT §2's production switch is GraphQL introspection.
       introspection: { enabled: true, allowedPolicy: ownTokensOnly },
       revocation: { enabled: true, allowedPolicy: ownTokensOnly },
@@ -70,6 +72,8 @@ export function buildConfiguration({ config, adapter, keys }: ConfigurationOptio
         getResourceServerInfo,
       },
     },
+    // The pages under /interaction/<uid> (interactions/routes.ts).
+    interactions: { policy: buildInteractionPolicy(config.CONTROL_LOGIN_MAX_AGE), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
     ttl: {
       AccessToken: accessTokenTtl,
@@ -88,7 +92,7 @@ export function buildConfiguration({ config, adapter, keys }: ConfigurationOptio
       source.scopes.has('offline_access') &&
       !isControlClient(client) &&
       !hasControlScope(source.scope),
-    extraTokenClaims,
+    extraTokenClaims: createExtraTokenClaims(findAccount),
     findAccount,
     renderError,
     clientBasedCORS: corsForRedirectOrigins,

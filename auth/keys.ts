@@ -13,7 +13,7 @@ export interface SigningKey {
   jwk: JWK;
 }
 
-const PURPOSE = 'signing-key';
+export const SIGNING_KEY_PURPOSE = 'signing-key';
 
 /**
  * oidc-provider signs with the first key of the algorithm, so `current` comes first; `next`
@@ -36,7 +36,7 @@ async function readKeys(pool: Pool, masterKey: Buffer): Promise<SigningKey[]> {
   return rows.map((row) => {
     let jwk: JWK;
     try {
-      jwk = JSON.parse(openSecret(masterKey, PURPOSE, row.sealed_jwk).toString('utf8')) as JWK;
+      jwk = JSON.parse(openSecret(masterKey, SIGNING_KEY_PURPOSE, row.sealed_jwk).toString('utf8')) as JWK;
     } catch {
       throw new Error(`signing key ${row.kid} cannot be opened: was CYPERNEX_MASTER_KEY changed?`);
     }
@@ -55,7 +55,15 @@ export async function loadSigningKeys(pool: Pool, masterKey: Buffer): Promise<Si
   await pool.query(
     `insert into auth.signing_keys (kid, alg, sealed_jwk, state) values ($1, $2, $3, 'current')
      on conflict (state) where state = 'current' do nothing`,
-    [fresh.kid, fresh.alg, sealSecret(masterKey, PURPOSE, Buffer.from(JSON.stringify(fresh.jwk)))],
+    [fresh.kid, fresh.alg, sealSecret(masterKey, SIGNING_KEY_PURPOSE, Buffer.from(JSON.stringify(fresh.jwk)))],
   );
   return readKeys(pool, masterKey);
+}
+
+/** Which keys are published in which state: when it changes, the issuer reloads. */
+export async function signingKeysFingerprint(pool: Pool): Promise<string> {
+  const { rows } = await pool.query<{ fingerprint: string | null }>(
+    "select string_agg(kid || ':' || state, ',' order by kid) as fingerprint from auth.signing_keys where state <> 'retired'",
+  );
+  return rows[0]?.fingerprint ?? '';
 }

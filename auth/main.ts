@@ -17,9 +17,9 @@ async function main(): Promise<void> {
   await requireReachable(SERVICE, 'PostgreSQL', config.DATABASE_URL, pingPostgres(pool));
   await requireReachable(SERVICE, 'Redis', config.REDIS_URL, pingRedis(redis));
 
-  const { handler } = await createProvider({ config, pool, redis, logger });
+  const issuer = await createProvider({ config, pool, redis, logger });
   // In production the issuer serves HTTPS itself or refuses what its declared proxy got over HTTP (CONTRACT §2).
-  const server = createWebServer(config, handler);
+  const server = createWebServer(config, issuer.handler);
   const port = await listen(server, config.AUTH_PORT, config.HOST);
   logger.info({ host: config.HOST, port, issuer: config.AUTH_ISSUER }, 'auth (OIDC issuer) listening');
 
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'auth stopping');
     closeServer(server)
+      .then(() => issuer.close())
       .then(() => Promise.all([pool.end(), redis.quit()]))
       .then(() => process.exit(0))
       .catch((error: unknown) => {

@@ -41,12 +41,54 @@ export const envSchema = z.object({
   ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(900).default(900),
   /** Access-token lifetime when control scopes are granted (CONTRACT §3: at most 5 minutes). */
   CONTROL_TOKEN_TTL: z.coerce.number().int().min(30).max(300).default(300),
+  /** Wrong passwords in a row that lock an account (issue 5: ten). */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(10),
+  /** How long a locked account refuses every password, even the right one, seconds. */
+  LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86400).default(900),
+  /** Wrong passwords one source address may send within LOGIN_LOCKOUT_SECONDS before it is blocked. */
+  LOGIN_SOURCE_MAX_FAILURES: z.coerce.number().int().min(1).max(10000).default(100),
+  /** Control scopes need a sign-in at most this old, seconds (CONTRACT §3: a fresh login). */
+  CONTROL_LOGIN_MAX_AGE: z.coerce.number().int().min(30).max(3600).default(300),
   /** Largest GraphQL request body the gateway reads, bytes (413 beyond). */
   GATEWAY_BODY_LIMIT: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
   /** Per-request timeout of a gateway → subgraph call, milliseconds. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(10000),
   /** Database pool size per service. */
   PG_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** How long a maintenance command waits for its device's answer before it expires, seconds. */
+  COMMAND_TTL: z.coerce.number().int().min(1).max(86_400).default(600),
+  /** How often the device subgraph marks overdue commands EXPIRED, milliseconds. */
+  COMMAND_SWEEP_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
+  /** First webhook retry delay, milliseconds; each further retry doubles it. */
+  WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  /** Delivery attempts of one webhook event before it is given up (the retry budget). */
+  WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(12),
+  /** After `device rotate-keys`, how long the previous data key stays valid, seconds. */
+  KEY_ROTATION_OVERLAP: z.coerce.number().int().min(0).max(604_800).default(3600),
+  /** Gateway: most lexical tokens in one operation (a longer document is a 400 syntax error). */
+  GATEWAY_MAX_TOKENS: z.coerce.number().int().min(100).max(100_000).default(1000),
+  /** Gateway: deepest field nesting of an operation (fragments expanded). */
+  GATEWAY_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(8),
+  /** Gateway: most aliases in one operation (`__typename` counts; fragments expanded). */
+  GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(30),
+  /** Gateway: most directives in one operation document. */
+  GATEWAY_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(10),
+  /** Gateway: highest static cost of one operation (list sizes from `first`). */
+  GATEWAY_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  /** Gateway: assumed size of a list field without a `first` argument, for the cost. */
+  GATEWAY_DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** Gateway: cost units a principal may spend per window (per-client overrides in PostgreSQL). */
+  RATE_LIMIT_PRINCIPAL: z.coerce.number().int().min(1).default(100_000),
+  /** Gateway: cost units all principals of one tenant may spend per window. */
+  RATE_LIMIT_TENANT: z.coerce.number().int().min(1).default(500_000),
+  /** Gateway: rate-limit window, seconds. */
+  RATE_LIMIT_WINDOW: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Gateway: how long an automatic persisted query stays in Redis, seconds. */
+  APQ_TTL: z.coerce.number().int().min(60).max(30 * 86_400).default(86_400),
+  /** Gateway: filtered operations kept per (operation, scope set), entries. */
+  AUTHORIZATION_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(2000),
+  /** Gateway: worker processes (node:cluster); 0 means one per CPU core. */
+  GATEWAY_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -9,12 +9,13 @@ import { createSubgraphServer, type SubgraphServer } from '../serve-subgraph';
 import { createTenancyLoaders, type TenancyContext } from './loaders';
 import { resolveTenantReference } from './tenant.reference';
 import { TenantResolver } from './tenant.resolver';
+import { UserResolver } from './user.resolver';
 import { ViewerResolver } from './viewer.resolver';
 
 /** The tenancy subgraph's schema; needs no database (npm run compose). */
 export function buildTenancySchema(): Promise<GraphQLSchema> {
   return buildFederatedSubgraph<TenancyContext>({
-    resolvers: [TenantResolver, ViewerResolver],
+    resolvers: [TenantResolver, ViewerResolver, UserResolver],
     references: { Tenant: resolveTenantReference },
   });
 }

@@ -128,7 +128,7 @@ describe('the issuer', () => {
     expect(discovery.scopes_supported).toEqual(expect.arrayContaining(['fleet:read', 'device:control']));
   });
 
-  it('requires PKCE and has no development login pages', async () => {
+  it('requires PKCE and shows its own sign-in page, not the development one', async () => {
     const tenantId = crypto.randomUUID();
     const redirectUri = 'http://127.0.0.1:9/callback';
     const { clientId } = await createClient(pool, config.masterKey, {
@@ -154,7 +154,10 @@ describe('the issuer', () => {
     expect(interaction.pathname).toMatch(/^\/interaction\//);
     const cookie = started.headers.getSetCookie().map((value) => value.split(';')[0]).join('; ');
     const page = await fetch(interaction, { headers: { cookie } });
-    expect(page.status).toBe(404);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(`action="${interaction.pathname}/login"`);
+    expect(html).not.toContain('devInteractions');
   });
 
   it('starts the device flow for a registered public client, within its registered scopes only', async () => {

@@ -11,7 +11,8 @@ export interface StartedIssuer {
   /** The issuer URL, also the base of every endpoint (`${url}/token`, `${url}/jwks`). */
   url: string;
   port: number;
-  provider: Provider;
+  /** The provider in service (a key rotation replaces it). */
+  readonly provider: Provider;
   close: () => Promise<void>;
 }
 
@@ -19,14 +20,24 @@ export interface StartedIssuer {
  * A real issuer on 127.0.0.1. It listens first so that the issuer URL is the URL it serves;
  * `port` lets a test restart it on the same URL.
  */
-export async function startIssuer(config: Config, pool: Pool, redis: Redis, options: { port?: number } = {}): Promise<StartedIssuer> {
+export async function startIssuer(config: Config, pool: Pool, redis: Redis, options: { port?: number; keyPollMs?: number } = {}): Promise<StartedIssuer> {
   const server = http.createServer();
   const port = await listen(server, options.port ?? 0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   const logger = createLogger('auth', config.LOG_LEVEL);
-  const { provider, handler } = await createProvider({ config, pool, redis, logger, issuer: url });
-  server.on('request', handler);
-  return { url, port, provider, close: () => closeServer(server) };
+  const issuer = await createProvider({ config, pool, redis, logger, issuer: url, keyPollMs: options.keyPollMs });
+  server.on('request', issuer.handler);
+  return {
+    url,
+    port,
+    get provider() {
+      return issuer.provider;
+    },
+    close: async () => {
+      await closeServer(server);
+      await issuer.close();
+    },
+  };
 }
 
 export interface TokenResponse {
