@@ -2,7 +2,7 @@ import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { Pool } from 'pg';
 import type { Redis } from '../lib/redis';
 import { ClientAdapter } from './client-adapter';
-import { CLOCK_TOLERANCE } from './configuration';
+import { CLOCK_TOLERANCE } from './clock';
 
 /** Models whose artifacts a grant revocation must find again (oidc-provider's grantable set). */
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);

@@ -1,5 +1,6 @@
 import type { AdapterFactory, Client, Configuration, FindAccount, JWKS, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../lib/config';
+import { CLOCK_TOLERANCE } from './clock';
 import { deriveKey } from '../lib/master-key';
 import { allScopes } from '../lib/scopes';
 import { buildInteractionPolicy } from './interaction-policy';
@@ -11,9 +12,6 @@ import { createExtraTokenClaims } from './token-claims';
 
 const MINUTE = 60;
 const DAY = 24 * 60 * MINUTE;
-
-/** Seconds of clock skew tolerated between the issuer, clients and resource servers. */
-export const CLOCK_TOLERANCE = 15;
 
 export interface ConfigurationOptions {
   config: Config;

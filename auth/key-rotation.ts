@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { sealSecret } from '../lib/master-key';
 import type { Redis } from '../lib/redis';
-import { CLOCK_TOLERANCE } from './configuration';
+import { CLOCK_TOLERANCE } from './clock';
 import { generateSigningKey, SIGNING_KEY_PURPOSE } from './keys';
 
 /** A `previous` key verifies tokens for as long as one it signed can live (15 minutes), then retires. */

@@ -9,7 +9,11 @@ let statements = 0;
 /** Statements sent by every pool of this process (tests assert there is no N+1). */
 export const statementCount = (): number => statements;
 
-export function createPool(databaseUrl: string, options: { service: string; max?: number }): Pool {
+/**
+ * `countStatements: false` for a pool of background work (consumers, sweepers): tests count
+ * the statements that requests cause, and a worker in the same process must not blur that.
+ */
+export function createPool(databaseUrl: string, options: { service: string; max?: number; countStatements?: boolean }): Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.max ?? 10,
@@ -20,7 +24,7 @@ export function createPool(databaseUrl: string, options: { service: string; max?
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on the next checkout.
   });
-  pool.on('connect', (client) => countStatements(client));
+  if (options.countStatements !== false) pool.on('connect', (client) => countStatements(client));
   return pool;
 }
 

@@ -1,9 +1,11 @@
 import type { Pool } from 'pg';
+import { newEvent } from '../../lib/events';
 import { InputError } from '../../lib/input-error';
 import { operatorScope } from '../../lib/tenant-scope';
 import { registerDevices } from '../fleet/store';
 import { getTenants } from '../tenancy/store';
 import { provisionDeviceKeys } from './keys.store';
+import { enqueueEvents } from './outbox';
 
 export interface RegisteredDevice {
   id: string;
@@ -19,7 +21,8 @@ const CHUNK = 10_000;
 
 /**
  * Operator provisioning (CLI, seed): registers devices with their channels and generates their data and maintenance keys, in
- * one transaction: a device never exists without its keys. Keys are returned once.
+ * one transaction: a device never exists without its keys. Keys are returned once. Each device's
+ * `device.registered` event is written to the outbox in that transaction too.
  */
 export async function registerDevicesWithKeys(
   pool: Pool,
@@ -44,9 +47,16 @@ export async function registerDevicesWithKeys(
       const keys = await provisionDeviceKeys(
         client,
         masterKey,
-        devices.map((device) => ({ deviceId: device.id, tenantId: tenant.id, region: tenant.region, channelCount: input.channels })),
+        devices.map((device) => ({ deviceId: device.id, tenantId: tenant.id, region: tenant.region, channelCount: input.channels, model: input.model })),
       );
       devices.forEach((device, i) => registered.push({ ...device, region: tenant.region, tenantId: tenant.id, ...keys[i]! }));
+      // device.registered (CONTRACT §8) commits with the devices, through the outbox
+      await enqueueEvents(
+        client,
+        devices.map((device) =>
+          newEvent('device.registered', tenant.id, { serial: device.serial, model: input.model, region: tenant.region, channels: input.channels }, device.id),
+        ),
+      );
     }
     await client.query('commit');
     return registered;

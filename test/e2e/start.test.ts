@@ -50,7 +50,7 @@ describe('npm start', () => {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`not ready within 60 s:\n${output}`)), 60_000);
       child!.stdout!.on('data', () => {
-        if (output.includes('Cypernex is ready')) {
+        if (output.includes('Ctrl-C stops every service.')) {
           clearTimeout(timer);
           resolve();
         }
