@@ -88,6 +88,10 @@ export const envSchema = z.object({
   /** Gateway: filtered operations kept per (operation, scope set), entries. */
   AUTHORIZATION_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   /** Gateway: worker processes (node:cluster); 0 means one per CPU core. */
+  /** The gateway's public base URL, for the links `createDatasetLink` mints. */
+  GATEWAY_PUBLIC_URL: url('http://127.0.0.1:4000'),
+  /** Lifetime of a signed dataset link, seconds. */
+  DATASET_LINK_TTL: z.coerce.number().int().min(60).max(7 * 86400).default(3600),
   GATEWAY_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
 });
 

@@ -10,13 +10,14 @@ import { createSubgraphServer, type SubgraphServer } from '../serve-subgraph';
 import { TelemetryDevice } from './device';
 import { resolveDeviceReference } from './device.reference';
 import { TelemetryDeviceResolver } from './device.resolver';
-import { createTelemetryLoaders, type TelemetryContext } from './loaders';
+import { createTelemetryLoaders, datasetLinkSigner, type TelemetryContext } from './loaders';
+import { DatasetLinkResolver } from './dataset-link.resolver';
 import { TelemetryLimitsResolver } from './limits.resolver';
 
 /** The telemetry subgraph's schema; needs no database (npm run compose). */
 export function buildTelemetrySchema(): Promise<GraphQLSchema> {
   return buildFederatedSubgraph<TelemetryContext>({
-    resolvers: [TelemetryDeviceResolver, TelemetryLimitsResolver],
+    resolvers: [TelemetryDeviceResolver, TelemetryLimitsResolver, DatasetLinkResolver],
     references: { Device: resolveDeviceReference },
     // Reached only through `_entities`, so type-graphql must be told to emit it.
     orphanedTypes: [TelemetryDevice],
@@ -32,12 +33,13 @@ export async function createTelemetrySubgraph(options: { config: Config; pool: P
   const { config } = options;
   const redis = options.redis ?? createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, service: 'telemetry' });
   const schema = await buildTelemetrySchema();
+  const links = datasetLinkSigner(config);
   const served = await createSubgraphServer({
     name: 'telemetry',
     schema,
     ...options,
     redis,
-    createLoaders: (source) => createTelemetryLoaders(source, redis),
+    createLoaders: (source) => createTelemetryLoaders(source, redis, links),
   });
   return {
     schema,

@@ -1,5 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Redis } from 'ioredis';
+import type { Config } from '../../lib/config';
+import { signDatasetLink, type DatasetRequest } from '../../lib/dataset-link';
+import type { Principal } from '../../lib/principal';
 import { scopeIncludes, type TenantScope } from '../../lib/tenant-scope';
 import type { LoaderSource, SubgraphContext } from '../context';
 import { latest, type LatestReading } from './latest-store';
@@ -22,8 +25,23 @@ const deviceAllowed = (scope: TenantScope, deviceId: string) => scope.kind === '
  * one round trip; each is shown only when its device's tenant is one the caller may read
  * telemetry of. Readings are read through row-level security, one statement per window.
  */
-export function createTelemetryLoaders({ pool, scope }: LoaderSource, redis: Redis) {
+export interface DatasetLinkSigner {
+  sign(principal: Principal, request: DatasetRequest): Promise<{ url: string; expiresAt: Date }>;
+}
+
+/** Mints dataset links for the gateway's public URL (CONTRACT §7). */
+export function datasetLinkSigner(config: Pick<Config, 'masterKey' | 'GATEWAY_PUBLIC_URL' | 'DATASET_LINK_TTL'>): DatasetLinkSigner {
   return {
+    async sign(principal, request) {
+      const { path, expiresAt } = await signDatasetLink(config.masterKey, principal, request, config.DATASET_LINK_TTL);
+      return { url: new URL(path, config.GATEWAY_PUBLIC_URL).toString(), expiresAt };
+    },
+  };
+}
+
+export function createTelemetryLoaders({ pool, scope }: LoaderSource, redis: Redis, datasetLinks: DatasetLinkSigner) {
+  return {
+    datasetLinks,
     latest: new DataLoader<string, LatestReading | null>(async (ids) => {
       const readable = (await scope()).for('telemetry:read');
       const rows = await latest(redis, ids);
