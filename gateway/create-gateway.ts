@@ -1,23 +1,28 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Principal } from '../lib/principal';
-import { CONTEXT_HEADER, ContextTokens } from '../lib/context-token';
+import { ContextTokens } from '../lib/context-token';
 import { Histogram } from 'prom-client';
 import { handleGraphQL } from '../lib/apollo-http';
 import { createMetrics, handleMetrics } from '../lib/metrics';
 import { closeServer, handleHealth, sendJson, type ReadinessCheck } from '../lib/http';
 import { createWebServer, type WebServer } from '../lib/web-server';
 import { unauthenticated } from '../schema/errors';
-import { AuthenticationError, bearerToken, createTokenVerifier } from './authenticate';
+import { AuthenticationError, createTokenVerifier } from './authenticate';
+import { authenticateRequest } from './authenticate-request';
+import { handleDatasets, type DatasetDeps } from './datasets/handler';
 import { maskError } from './errors';
 import { committedSupergraph, forGatewayRuntime, supergraphSubgraphs } from './supergraph';
-import { useRequestErrors } from './plugins/use-request-errors';
+import { indexAuthorization } from './authorization/rules';
+import { createIdentityCache } from './identity-cache';
+import { protectionOptions } from './protection';
+import { SubgraphDataSource } from './subgraph-data-source';
 
 export interface GatewayContext {
   requestId: string;
@@ -30,6 +35,8 @@ export interface GatewayContext {
 export interface GatewayDeps {
   config: Config;
   redis: Redis;
+  /** Per-client gateway settings and trusted documents (schema `security`). */
+  pool: Pool;
   logger: Logger;
   /** Defaults to the committed `schema/supergraph.graphql`. */
   supergraphSdl?: string;
@@ -48,28 +55,22 @@ function subgraphUrls(config: Config): Record<string, string> {
   return { tenancy: config.TENANCY_URL, fleet: config.FLEET_URL, telemetry: config.TELEMETRY_URL, device: config.DEVICE_URL };
 }
 
-class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const ctx = context as Partial<GatewayContext>;
-    if (!ctx.contextToken || !request.http) return;
-    request.http.headers.set(CONTEXT_HEADER, ctx.contextToken);
-    if (ctx.requestId) request.http.headers.set('x-request-id', ctx.requestId);
-  }
-}
-
-/** Builds the gateway (not listening): authentication, signed context, masking, health. */
+/** Builds the gateway (not listening): authentication, protections, signed context, masking, health. */
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
-  const { config, redis, logger } = deps;
+  const { config, redis, pool, logger } = deps;
   const urls = subgraphUrls(config);
   const supergraphSdl = deps.supergraphSdl ?? committedSupergraph();
   const subgraphs = supergraphSubgraphs(supergraphSdl);
+  const index = indexAuthorization(supergraphSdl);
+  // Rate-limit budgets of one request go out together in one pipelined write.
+  const rateLimitRedis = redis.duplicate({ enableAutoPipelining: true });
   const timeoutMs = config.SUBGRAPH_TIMEOUT_MS;
   const gateway = new ApolloGateway({
     supergraphSdl: forGatewayRuntime(supergraphSdl),
     buildService: ({ name, url }) => {
       const target = urls[name] ?? url;
       if (!target) throw new Error(`gateway: no URL for subgraph ${name}`);
-      return new SignedContextDataSource({
+      return new SubgraphDataSource({
         url: target,
         fetcher: ((input: string, init?: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as never,
       });
@@ -77,26 +78,22 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    csrfPrevention: true,
-    allowBatchedHttpRequests: false,
-    introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     formatError: maskError,
-    plugins: [useRequestErrors(), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+    ...protectionOptions(config, { redis, rateLimitRedis, pool, index }),
   });
   await apollo.start();
 
   const verifyToken = createTokenVerifier({ issuer: config.AUTH_ISSUER, jwksUrl: config.AUTH_JWKS_URL ?? `${config.AUTH_ISSUER}/jwks` });
   const contextTokens = new ContextTokens(config.masterKey, config.CONTEXT_TOKEN_TTL);
+  const identify = createIdentityCache({ verify: verifyToken, contextTokens, contextTokenTtl: config.CONTEXT_TOKEN_TTL });
 
   const context = async (req: IncomingMessage, res: ServerResponse): Promise<GatewayContext> => {
     const requestId = requestIdOf(req, res);
     const requestLogger = logger.child({ requestId });
-    const token = bearerToken(req.headers.authorization);
-    if (!token) throw unauthenticated();
-    let principal: Principal;
+    let identity: Awaited<ReturnType<typeof identify>>;
     try {
-      principal = await verifyToken(token);
+      identity = await authenticateRequest(req, { config, redis, pool, identify, contextTokens });
     } catch (error) {
       if (error instanceof AuthenticationError) {
         requestLogger.info({ reason: error.message }, 'authentication refused');
@@ -105,7 +102,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       throw error;
     }
     res.setHeader('cache-control', 'no-store');
-    return { requestId, principal, contextToken: await contextTokens.sign(principal), logger: requestLogger };
+    return { requestId, principal: identity.principal, contextToken: identity.contextToken, logger: requestLogger };
   };
 
   const readiness: Record<string, ReadinessCheck> = {
@@ -116,6 +113,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     const target = urls[name] ?? url;
     readiness[`subgraph:${name}`] = async () => expectOk(await fetch(new URL('/healthz', target), { signal: AbortSignal.timeout(2000) }));
   }
+
+  const datasetDeps: DatasetDeps = {
+    config,
+    pool,
+    redis,
+    logger,
+    authenticate: async (req) => (await authenticateRequest(req, { config, redis, pool, identify, contextTokens })).principal,
+  };
 
   const metrics = createMetrics('gateway');
   const requestDuration = new Histogram({
@@ -137,6 +142,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     if (await handleHealth(req, res, readiness)) return;
     const path = (req.url ?? '/').split('?')[0];
     if (await handleMetrics(req, res, metrics)) return;
+    if (await handleDatasets(req, res, datasetDeps)) return;
     if (path === '/graphql') {
       const stopTimer = requestDuration.startTimer();
       await handleGraphQL(req, res, { server: apollo, context, bodyLimit: config.GATEWAY_BODY_LIMIT });
@@ -152,6 +158,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     async close() {
       await closeServer(server);
       await apollo.stop();
+      rateLimitRedis.disconnect();
     },
   };
 }

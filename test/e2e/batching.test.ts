@@ -18,6 +18,8 @@ beforeAll(async () => {
   for (let i = 0; i < 9; i += 1) await tenantWithDevices(platform.pool, platform.config.masterKey, `Child${i}`, 20, root.id);
   const client = await clientOf(platform.pool, platform.config.masterKey, root.id, ['tenancy:read', 'fleet:read']);
   token = await clientCredentialsToken(platform.issuer.url, client.clientId, client.clientSecret, 'tenancy:read fleet:read');
+  // The gateway reads a client's settings (rate limits, trusted documents) on its first request.
+  await platform.query(token, '{ me { subject } }');
 });
 
 afterAll(() => platform?.close());

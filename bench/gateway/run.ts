@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { createClient } from '../../auth/clients.store';
+import { loadConfig } from '../../lib/config';
+import { ContextTokens } from '../../lib/context-token';
+import { migrate } from '../../lib/migrate';
+import { fromRoot } from '../../lib/paths';
+import { createPool, dropDatabase } from '../../lib/postgres';
+import { operatorScope } from '../../lib/tenant-scope';
+import { committedSupergraph, forGatewayRuntime } from '../../gateway/supergraph';
+import { setClientLimits } from '../../gateway/security.store';
+import { registerDevicesWithKeys } from '../../subgraphs/device/provisioning';
+import { createTenant } from '../../subgraphs/tenancy/store';
+import { freePort, waitUntil } from '../ingest/processes';
+
+/** The queries, each through the gateways and the closest subgraph-only equivalent for (d). */
+const QUERIES = {
+  me: { gateway: '{ me { subject tenant { id name } } }', subgraph: 'tenancy', direct: '{ me { subject tenant { id name } } }' },
+  devices50: {
+    gateway: '{ devices(first: 50) { edges { node { id serial tenant { id name } latestReading { timestamp } } } } }',
+    subgraph: 'fleet',
+    direct: '{ devices(first: 50) { edges { node { id serial tenant { id } } } } }',
+  },
+  deep: {
+    gateway: '{ me { tenant { children { devices(first: 5) { edges { node { tenant { name } } } } } } } }',
+    subgraph: 'tenancy',
+    direct: '{ me { tenant { children { children { id name } } } } }',
+  },
+} as const;
+
+/**
+ * `node bin/build.cjs && node dist/bench/gateway/run.js [--seconds 10] [--connections 20]`:
+ * issuer, tenancy/fleet/telemetry subgraphs and four targets, each its own process, on a
+ * throwaway database: (a) our gateway with every protection on (also with 2 workers),
+ * (b) plain @apollo/gateway, (c) @graphql-hive/gateway, (d) the subgraph directly.
+ * Prints the machine, a table, and one JSON line last.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '20' },
+      only: { type: 'string' },
+      // Writes a V8 CPU profile of our gateway into this directory (open it in Chrome DevTools).
+      profile: { type: 'string' },
+    },
+  });
+  const only = values.only?.split(',');
+  const seconds = Number(values.seconds);
+  const connections = Number(values.connections);
+  const base = loadConfig();
+  const url = new URL(base.DATABASE_URL);
+  url.pathname = `/cypernex_bench_${Date.now().toString(36)}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: url.toString(),
+    REDIS_KEY_PREFIX: `cpxbench:${Date.now().toString(36)}:`,
+    CYPERNEX_MASTER_KEY: base.masterKey.toString('base64url'),
+    CYPERNEX_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    CONTEXT_TOKEN_TTL: '300',
+  };
+  const config = loadConfig(env);
+  const log = (line: string) => console.error(`bench: ${line}`);
+  const children: ChildProcess[] = [];
+  const start = (file: string, extra: NodeJS.ProcessEnv, flags: string[] = []) => {
+    const child = spawn(process.execPath, [...flags, fromRoot(file)], { env: { ...env, ...extra }, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(child);
+    return child;
+  };
+  const pool = createPool(config.DATABASE_URL, { service: 'bench', max: 2 });
+  try {
+    await migrate(config.DATABASE_URL);
+    const root = await createTenant(pool, operatorScope, { name: 'Bench root', region: 'au', parentId: null });
+    const tenants = [root];
+    for (let i = 0; i < 4; i += 1) tenants.push(await createTenant(pool, operatorScope, { name: `Bench child ${i}`, parentId: root.id }));
+    for (const [i, tenant] of tenants.entries()) {
+      const serials = Array.from({ length: 10 }, (_, n) => `bench-${i}-${n}`);
+      await registerDevicesWithKeys(pool, config.masterKey, { tenantId: tenant.id, model: 'WW-6M', serials, channels: 6 });
+    }
+    const scopes = ['tenancy:read', 'fleet:read', 'telemetry:read'];
+    const client = await createClient(pool, config.masterKey, { tenantId: root.id, name: 'bench', grant: 'client_credentials', scopes, control: false });
+    await setClientLimits(pool, client.clientId, { principalLimit: 1_000_000_000, tenantLimit: 1_000_000_000 });
+
+    const ports = { auth: await freePort(), tenancy: await freePort(), fleet: await freePort(), telemetry: await freePort(), device: await freePort() };
+    const issuer = `http://127.0.0.1:${ports.auth}`;
+    const urls = {
+      TENANCY_URL: `http://127.0.0.1:${ports.tenancy}/graphql`,
+      FLEET_URL: `http://127.0.0.1:${ports.fleet}/graphql`,
+      TELEMETRY_URL: `http://127.0.0.1:${ports.telemetry}/graphql`,
+      DEVICE_URL: `http://127.0.0.1:${ports.device}/graphql`,
+    };
+    const shared = { AUTH_ISSUER: issuer, AUTH_PORT: String(ports.auth), ...urls };
+    start('dist/auth/main.js', shared);
+    start('dist/subgraphs/tenancy/main.js', { ...shared, TENANCY_PORT: String(ports.tenancy) });
+    start('dist/subgraphs/fleet/main.js', { ...shared, FLEET_PORT: String(ports.fleet) });
+    start('dist/subgraphs/telemetry/main.js', { ...shared, TELEMETRY_PORT: String(ports.telemetry) });
+    for (const name of ['tenancy', 'fleet', 'telemetry'] as const) {
+      await waitUntil(async () => (await fetch(`http://127.0.0.1:${ports[name]}/healthz`)).ok, `the ${name} subgraph`, 30_000);
+    }
+    await waitUntil(async () => (await fetch(`${issuer}/.well-known/openid-configuration`)).ok, 'the issuer', 30_000);
+
+    const form = new URLSearchParams({ grant_type: 'client_credentials', scope: scopes.join(' ') });
+    const basic = Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
+    const tokenResponse = (await (await fetch(`${issuer}/token`, { method: 'POST', headers: { authorization: `Basic ${basic}` }, body: form })).json()) as { access_token: string };
+    const contextToken = await new ContextTokens(config.masterKey, 300).sign({ subject: client.clientId, clientId: client.clientId, tenantId: root.id, principalType: 'client', scopes });
+
+    let supergraph = forGatewayRuntime(committedSupergraph());
+    for (const [name, port] of Object.entries(ports)) {
+      supergraph = supergraph.replace(new RegExp(`(name: "${name}", url: ")[^"]*"`), `$1http://127.0.0.1:${port}/graphql"`);
+    }
+
+    const targets: Record<string, { url: (query: keyof typeof QUERIES) => string; headers: Record<string, string> }> = {};
+    const bearer = { authorization: `Bearer ${tokenResponse.access_token}` };
+    for (const [name, workers] of [['a-ours', '1'], ['a-ours-2-workers', '2']] as const) {
+      const port = await freePort();
+      start('dist/gateway/main.js', { ...shared, GATEWAY_PORT: String(port), GATEWAY_WORKERS: workers }, values.profile && workers === '1' ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []);
+      targets[name] = { url: () => `http://127.0.0.1:${port}/graphql`, headers: bearer };
+    }
+    for (const kind of ['apollo', 'hive'] as const) {
+      const port = await freePort();
+      start('dist/bench/gateway/serve-baseline.js', { KIND: kind, PORT: String(port), SUPERGRAPH: supergraph, CONTEXT_TOKEN: contextToken });
+      targets[kind === 'apollo' ? 'b-plain-apollo' : 'c-hive'] = { url: () => `http://127.0.0.1:${port}/graphql`, headers: {} };
+    }
+    targets['d-subgraph'] = { url: (query) => urls[QUERIES[query].subgraph === 'fleet' ? 'FLEET_URL' : 'TENANCY_URL'], headers: { 'x-cypernex-context': contextToken } };
+
+    const results: Record<string, Record<string, { rps: number; p50: number; p99: number; errors: number }>> = {};
+    for (const query of Object.keys(QUERIES) as (keyof typeof QUERIES)[]) {
+      results[query] = {};
+      for (const [name, target] of Object.entries(targets)) {
+        if (only && !only.includes(name)) continue;
+        const body = JSON.stringify({ query: name === 'd-subgraph' ? QUERIES[query].direct : QUERIES[query].gateway });
+        const headers = { 'content-type': 'application/json', ...target.headers };
+        await waitUntil(async () => {
+          const response = await fetch(target.url(query), { method: 'POST', headers, body });
+          const json = (await response.json()) as { errors?: unknown[] };
+          if (json.errors) log(`${name} ${query}: ${JSON.stringify(json.errors).slice(0, 300)}`);
+          return response.ok && !json.errors;
+        }, `${name} to answer ${query}`, 30_000);
+        await autocannon({ url: target.url(query), method: 'POST', headers, body, connections, duration: 2 });
+        const run = await autocannon({ url: target.url(query), method: 'POST', headers, body, connections, duration: seconds });
+        results[query][name] = { rps: Math.round(run.requests.average), p50: run.latency.p50, p99: run.latency.p99, errors: run.errors + run.non2xx };
+        log(`${query.padEnd(10)} ${name.padEnd(18)} ${String(results[query][name].rps).padStart(6)} req/s  p50 ${run.latency.p50} ms  p99 ${run.latency.p99} ms  errors ${results[query][name].errors}`);
+      }
+    }
+    const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+    console.log(`machine: ${JSON.stringify(machine)}`);
+    const ratios = Object.fromEntries(
+      Object.entries(results).map(([query, r]) => [
+        query,
+        { oursOverPlain: +((r['a-ours']?.rps ?? NaN) / (r['b-plain-apollo']?.rps ?? NaN)).toFixed(2), oursOverHive: +((r['a-ours']?.rps ?? NaN) / (r['c-hive']?.rps ?? NaN)).toFixed(2) },
+      ]),
+    );
+    console.log(JSON.stringify({ connections, seconds, machine, results, ratios }));
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await pool.end();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await dropDatabase(config.DATABASE_URL).catch(() => undefined);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
