@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { newEvent } from '../../lib/events';
 import { InputError } from '../../lib/input-error';
+import { withScope } from '../../lib/postgres';
 import { operatorScope } from '../../lib/tenant-scope';
 import { registerDevices } from '../fleet/store';
 import { getTenants } from '../tenancy/store';
@@ -31,9 +32,8 @@ export async function registerDevicesWithKeys(
 ): Promise<RegisteredDevice[]> {
   const [tenant] = await getTenants(pool, operatorScope, [input.tenantId]);
   if (!tenant) throw new InputError(`tenant: no tenant ${input.tenantId}`, 'tenant');
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
+  // The operator scope runs with the connection's own rights, in one transaction.
+  return withScope(pool, operatorScope, async (client) => {
     const registered: RegisteredDevice[] = [];
     for (let start = 0; start < input.serials.length; start += CHUNK) {
       const devices = await registerDevices(client, operatorScope, {
@@ -58,12 +58,6 @@ export async function registerDevicesWithKeys(
         ),
       );
     }
-    await client.query('commit');
     return registered;
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
