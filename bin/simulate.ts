@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const progress = setInterval(() => {
     const { stats } = simulator;
     process.stderr.write(
-      `\rsimulate: ${stats.devices} devices · ${stats.published - previous} msg/s · published ${stats.published} · errors ${stats.errors} · in flight ${stats.inFlight}   `,
+      `\rsimulate: ${stats.devices} devices · ${stats.published - previous} msg/s · published ${stats.published} · errors ${stats.errors} · in flight ${stats.inFlight} · backlog ${stats.backlog}   `,
     );
     previous = stats.published;
   }, 1000);

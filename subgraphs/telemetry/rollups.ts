@@ -9,6 +9,9 @@ export const rollupTables = {
 
 export type RollupGranularity = keyof typeof rollupTables;
 
+/** Deltas folded later by the worker (migration 1764374400000_rollup-pending). */
+export const PENDING_TABLE = 'telemetry.rollup_pending';
+
 /** Buckets are aligned to the unix epoch, so a day is a UTC day. */
 export const bucketExpression = (width: string, column = 'ts'): string => `date_bin('${width}', ${column}, timestamptz 'epoch')`;
 
@@ -25,19 +28,33 @@ const addArrays = (left: string, right: string): string =>
   `(array[${channels.map((i) => `coalesce(${left}[${i}], 0) + coalesce(${right}[${i}], 0)`).join(', ')}])[1:greatest(cardinality(${left}), cardinality(${right}))]`;
 
 /**
- * One data-modifying CTE per rollup fed by the rows the same statement inserted (`ins`), so
- * a redelivered reading, which inserts nothing, adds nothing; late readings land in their
- * own (older) bucket. Rows are upserted in key order so concurrent workers cannot deadlock.
+ * The rollup columns (device_id, bucket, tenant_id, readings, duration, e_real, e_reactive,
+ * v_rms_sum, i_rms_sum, frequency_sum, frequency_count) of `source` per bucket of `width`:
+ * `source` holds either readings rows or rollup-shaped deltas (which sum the same way).
  */
-export function rollupUpserts(source = 'ins'): string {
+function aggregate(source: string, kind: 'readings' | 'deltas', width: string): string {
+  const [column, readings, vRms, iRms, frequencySum, frequencyCount] =
+    kind === 'readings'
+      ? ['ts', 'count(*)', 'v_rms', 'i_rms', 'coalesce(sum(frequency), 0)', 'count(frequency)']
+      : ['bucket', 'sum(readings)', 'v_rms_sum', 'i_rms_sum', 'sum(frequency_sum)', 'sum(frequency_count)'];
+  return `select device_id, ${bucketExpression(width, column)} as bucket, tenant_id, ${readings} as readings, sum(duration) as duration,
+    ${sumArrays('e_real')} as e_real, ${sumArrays('e_reactive')} as e_reactive, ${sumArrays(vRms)} as v_rms_sum, ${sumArrays(iRms)} as i_rms_sum,
+    ${frequencySum} as frequency_sum, ${frequencyCount} as frequency_count
+  from ${source} group by 1, 2, 3 order by 1, 2`;
+}
+
+/**
+ * One data-modifying CTE per rollup fed by `source` (the rows the same statement inserted,
+ * or the deltas a fold deleted), so that a redelivered reading, which inserts nothing, adds
+ * nothing; late readings land in their own (older) bucket. Rows are upserted in key order
+ * so that concurrent writers cannot deadlock.
+ */
+export function rollupUpserts(source: string, kind: 'readings' | 'deltas' = 'readings'): string {
   return Object.entries(rollupTables)
     .map(
       ([name, { table, width }]) => `${name.toLowerCase()} as (
   insert into ${table} as r
-  select device_id, ${bucketExpression(width)} as bucket, tenant_id, count(*), sum(duration),
-    ${sumArrays('e_real')}, ${sumArrays('e_reactive')}, ${sumArrays('v_rms')}, ${sumArrays('i_rms')},
-    coalesce(sum(frequency), 0), count(frequency)
-  from ${source} group by 1, 2, 3 order by 1, 2
+  ${aggregate(source, kind, width)}
   on conflict (device_id, bucket) do update set
     readings = r.readings + excluded.readings,
     duration = r.duration + excluded.duration,
@@ -51,5 +68,25 @@ export function rollupUpserts(source = 'ins'): string {
     )
     .join(',\n');
 }
+
+/**
+ * A CTE that parks the inserted readings' values for a later fold, unaggregated: a device
+ * appears about once per batch, so grouping here would cost without shrinking anything.
+ */
+export const pendingInsert = (source: string): string => `pending as (
+  insert into ${PENDING_TABLE}
+  select device_id, ts, tenant_id, 1, duration, e_real, e_reactive, v_rms, i_rms, coalesce(frequency, 0), (frequency is not null)::int
+  from ${source}
+)`;
+
+/**
+ * Moves every parked delta into the three rollups, in one statement run in the fold's
+ * transaction: the deltas are summed per 5-minute bucket once, and HOUR and DAY are summed
+ * from those sums (fewer rows) rather than from the deltas again.
+ */
+export const foldStatement = `with deltas as (delete from ${PENDING_TABLE} returning *),
+five_minutes_sums as materialized (${aggregate('deltas', 'deltas', rollupTables.FIVE_MINUTES.width)}),
+${rollupUpserts('five_minutes_sums', 'deltas')}
+select count(*)::int as folded from deltas`;
 
 export const isRollup = (granularity: Granularity): boolean => granularity !== 'RAW';

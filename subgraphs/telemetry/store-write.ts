@@ -4,7 +4,7 @@ import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { packArchive } from './archive';
 import { readingKey, type DeadLetter, type IncomingReading } from './reading';
-import { rollupUpserts } from './rollups';
+import { pendingInsert, rollupUpserts } from './rollups';
 
 export type Outcome = 'stored' | 'duplicate' | 'replay';
 
@@ -19,14 +19,29 @@ const columns =
 
 const stagingReady = new WeakSet<PoolClient>();
 
+export interface WriteOptions {
+  /**
+   * Park the rollup sums of the inserted rows in telemetry.rollup_pending (folded later by
+   * foldRollups) instead of upserting the three rollups here: under load a device appears
+   * once per batch, so folding many batches at once upserts each bucket once per fold
+   * instead of once per reading. Small batches keep the rollups in step with the readings.
+   */
+  deferRollups?: boolean;
+}
+
 /**
  * Writes one batch in one transaction: archive blobs, readings (COPY into a temporary
  * table, then INSERT ... ON CONFLICT DO NOTHING so that a redelivery stores nothing twice),
- * the three rollups from exactly the inserted rows, and dead letters (including replays
- * found here). Returns the outcome of each reading, in order; the caller acknowledges the
- * messages only after this resolves.
+ * the rollups (or their deferred deltas) from exactly the inserted rows, and dead letters
+ * (including replays found here). Returns the outcome of each reading, in order; the caller
+ * acknowledges the messages only after this resolves.
  */
-export async function writeBatch(pool: Pool, readings: readonly IncomingReading[], deadLetters: readonly DeadLetter[]): Promise<Outcome[]> {
+export async function writeBatch(
+  pool: Pool,
+  readings: readonly IncomingReading[],
+  deadLetters: readonly DeadLetter[],
+  options: WriteOptions = {},
+): Promise<Outcome[]> {
   const outcomes: (Outcome | undefined)[] = new Array(readings.length);
   const candidates = dedupeWithinBatch(readings, outcomes);
   const client = await pool.connect();
@@ -43,7 +58,7 @@ export async function writeBatch(pool: Pool, readings: readonly IncomingReading[
       await prepareStaging(client);
       const archiveIds = await insertArchives(client, archives);
       await copyRows(client, readings, archives, archiveIds);
-      const inserted = await insertReadings(client);
+      const inserted = await insertReadings(client, options.deferRollups ?? false);
       const conflicts = toStore.filter((i) => {
         const reading = readings[i]!;
         const stored = inserted.has(readingKey(reading.deviceId, reading.timestamp, reading.duration));
@@ -203,7 +218,7 @@ async function copyRows(client: PoolClient, readings: readonly IncomingReading[]
   await pipeline(Readable.from([`${lines.join('\n')}\n`]), stream);
 }
 
-async function insertReadings(client: PoolClient): Promise<Set<string>> {
+async function insertReadings(client: PoolClient, deferRollups: boolean): Promise<Set<string>> {
   const { rows } = await client.query<{ key: string }>(
     `with ins as (
        insert into telemetry.readings (${columns})
@@ -211,7 +226,7 @@ async function insertReadings(client: PoolClient): Promise<Set<string>> {
        on conflict do nothing
        returning device_id, ts, duration, tenant_id, frequency, e_real, e_reactive, v_rms, i_rms
      ),
-     ${rollupUpserts('ins')}
+     ${deferRollups ? pendingInsert('ins') : rollupUpserts('ins')}
      select device_id || '|' || extract(epoch from ts)::int8 || '|' || duration as key from ins`,
   );
   return new Set(rows.map((row) => row.key));

@@ -23,17 +23,25 @@ export interface BatcherOptions {
   maxItems: number;
   /** ...or this long after the first one waits, whichever comes first. */
   maxDelayMs: number;
+  /** Batches committing at once (each on its own connection); acknowledgements stay in batch order. */
+  maxInFlight: number;
+  /** Batches with at least this many readings defer their rollups to the fold (store-write). */
+  deferRollupsFrom: number;
 }
 
 /**
- * Buffers checked messages and commits them in size- and time-bounded batches, one batch
- * at a time. Each message is acknowledged only after the commit that holds it (readings,
- * or dead letters for rejections); a failed batch is retried with backoff, not dropped.
+ * Buffers checked messages and commits them in size- and time-bounded batches, up to
+ * `maxInFlight` at once: a commit waits mostly on the database (round trips, fsync), so a
+ * second batch overlaps the first instead of queuing behind it. Each message is
+ * acknowledged only after the commit that holds it (readings, or dead letters for
+ * rejections), and batches release their acknowledgements in the order they were cut; a
+ * failed batch is retried with backoff, not dropped.
  */
 export class Batcher {
   private queue: Item[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private acks: Promise<void> = Promise.resolve();
   private failures = 0;
   private abandoned = false;
 
@@ -53,9 +61,9 @@ export class Batcher {
   /** Commits everything buffered (graceful stop); gives up after `timeoutMs`. */
   async drain(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ((this.queue.length > 0 || this.flushing) && Date.now() < deadline) {
-      if (!this.flushing) this.kick(0);
-      await (this.flushing ?? new Promise((resolve) => setTimeout(resolve, 50)));
+    while ((this.queue.length > 0 || this.inFlight.size > 0) && Date.now() < deadline) {
+      this.kick(0);
+      await Promise.race([...this.inFlight, new Promise((resolve) => setTimeout(resolve, 50))]);
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -70,17 +78,22 @@ export class Batcher {
   }
 
   private kick(delayMs: number): void {
-    if (this.flushing || this.abandoned) return;
+    if (this.inFlight.size >= this.options.maxInFlight || this.abandoned || this.queue.length === 0) return;
     if (this.timer && delayMs > 0) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flushing = this.flush().finally(() => {
-        this.flushing = null;
+      const others = [...this.inFlight];
+      const flushing: Promise<void> = this.flush(others).finally(() => {
+        this.inFlight.delete(flushing);
         // what queued up during the flush has waited already: go again at once (batches
         // grow with the load), unless the database is failing
         if (this.queue.length > 0) this.kick(this.failures === 0 ? 0 : this.backoff());
       });
+      this.inFlight.add(flushing);
+      // room for another batch: a full one goes at once, a partial one waits its delay
+      if (this.queue.length >= this.options.maxItems) this.kick(0);
+      else this.kick(this.options.maxDelayMs);
     }, delayMs);
   }
 
@@ -88,7 +101,7 @@ export class Batcher {
     return Math.min(100 * 2 ** this.failures, 5000);
   }
 
-  private async flush(): Promise<void> {
+  private async flush(others: Promise<void>[]): Promise<void> {
     const items = this.queue.splice(0, this.options.maxItems);
     if (items.length === 0) return;
     const { metrics, logger } = this.options;
@@ -100,10 +113,14 @@ export class Batcher {
       else if (item.verdict.kind === 'rejected') letters.push(item.verdict.letter);
       else statuses.push(item);
     }
+    // a reading below its device's high-water mark is looked up in storage: a batch still
+    // committing could hold its twin, so such a batch waits for the ones before it
+    if (readings.some((r) => !r.reading.fresh)) await Promise.allSettled(others);
     const started = Date.now();
     let outcomes;
     try {
-      outcomes = await writeBatch(this.options.pool, readings.map((r) => r.reading), letters);
+      const deferRollups = readings.length >= this.options.deferRollupsFrom;
+      outcomes = await writeBatch(this.options.pool, readings.map((r) => r.reading), letters, { deferRollups });
     } catch (error) {
       this.failures += 1;
       metrics.flushFailures.inc();
@@ -116,10 +133,12 @@ export class Batcher {
     const stored = readings.filter((_, i) => outcomes[i] === 'stored');
     await this.updateRedis(stored.map((r) => r.reading), statuses);
     const committed = Date.now();
-    for (const item of items) {
-      item.ack();
-      metrics.lagSeconds.observe((committed - item.receivedAt) / 1000);
-    }
+    const previous = this.acks;
+    this.acks = previous.then(() => {
+      for (const item of items) item.ack();
+    });
+    await this.acks;
+    for (const item of items) metrics.lagSeconds.observe((committed - item.receivedAt) / 1000);
     metrics.stored.inc(stored.length);
     metrics.duplicates.inc(outcomes.filter((o) => o === 'duplicate').length);
     const replays = outcomes.filter((o) => o === 'replay').length;

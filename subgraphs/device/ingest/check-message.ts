@@ -1,7 +1,7 @@
 import type { DeadLetter, IncomingReading } from '../../telemetry/reading';
 import type { DeviceDirectory, DeviceKeys } from './device-keys';
 import { decodeMac, macMatches } from './mac';
-import { DURATION_BY_KIND, channelArrays, leExtras, readingSchema, statusSchema, type StatusPayload } from './reading-schema';
+import { DURATION_BY_KIND, acceptReading, channelArrays, leExtras, readingSchema, statusSchema, type StatusPayload } from './reading-schema';
 import type { SequenceWindow } from './sequence-window';
 import { parseTopic } from './topics';
 
@@ -72,9 +72,12 @@ export async function checkMessage(message: IncomingMessage, options: CheckOptio
     if (status.data.deviceId !== topic.deviceId) return reject('device-mismatch', `payload says ${status.data.deviceId}`, device);
     return { kind: 'status', deviceId: topic.deviceId, status: status.data };
   }
-  const parsed = readingSchema.safeParse(body);
-  if (!parsed.success) return reject('invalid', describe(parsed.error.issues), device);
-  const reading = parsed.data;
+  let reading = acceptReading(body);
+  if (!reading) {
+    const parsed = readingSchema.safeParse(body);
+    if (!parsed.success) return reject('invalid', describe(parsed.error.issues), device);
+    reading = parsed.data;
+  }
   if (reading.deviceId !== topic.deviceId) return reject('device-mismatch', `payload says ${reading.deviceId}`, device);
   if (reading.duration !== DURATION_BY_KIND[topic.kind]) return reject('invalid', `duration ${reading.duration} on ${topic.kind}`, device);
   if (channelArrays(reading).some((values) => values.length !== device.channelCount)) {

@@ -7,6 +7,7 @@ import type { Config } from '../../../lib/config';
 import type { Logger } from '../../../lib/logger';
 import { pruneDeadLetters } from '../../telemetry/dead-letters';
 import { ensurePartitions } from '../../telemetry/partitions';
+import { foldRollups } from '../../telemetry/rollup-fold';
 import { REPLAY_LOOKBACK_MS } from '../../telemetry/store-write';
 import { Batcher } from './batcher';
 import { checkMessage, type CheckOptions } from './check-message';
@@ -25,6 +26,12 @@ export interface IngestWorkerOptions {
   clientId: string;
   batchSize: number;
   batchDelayMs: number;
+  /** Batches committing at once. */
+  batchesInFlight: number;
+  /** From this many readings a batch parks its rollup sums for the fold (store-write). */
+  deferRollupsFrom: number;
+  /** How often parked rollup sums are folded into the rollups (their lag under load). */
+  rollupFoldMs: number;
   /** How long the broker keeps the session (and queues messages) while the worker is away. */
   sessionExpirySeconds: number;
   /** Unacknowledged messages the broker may send at once: the worker's buffer bound. */
@@ -59,10 +66,13 @@ export function defaultIngestOptions(config: Config): IngestWorkerOptions {
     group: test ? `ingest-${database}` : 'ingest',
     region: '+',
     clientId: `cypernex-ingest-${os.hostname()}-${config.INGEST_PORT}${test ? `-${database}` : ''}`,
-    batchSize: 2000,
+    batchSize: 5000,
     batchDelayMs: 200,
+    batchesInFlight: 2,
+    deferRollupsFrom: 500,
+    rollupFoldMs: 30_000,
     sessionExpirySeconds: test ? 300 : 7 * 86_400,
-  receiveMaximum: 20_000,
+    receiveMaximum: 30_000,
     maxSkewSeconds: 30,
     maxDeadLetters: 100_000,
   };
@@ -78,7 +88,16 @@ export function createIngestWorker(deps: {
   const { config, pool, redis, logger } = deps;
   const options = { ...defaultIngestOptions(config), ...deps.options };
   const metrics = createIngestMetrics();
-  const batcher = new Batcher({ pool, redis, logger, metrics, maxItems: options.batchSize, maxDelayMs: options.batchDelayMs });
+  const batcher = new Batcher({
+    pool,
+    redis,
+    logger,
+    metrics,
+    maxItems: options.batchSize,
+    maxDelayMs: options.batchDelayMs,
+    maxInFlight: options.batchesInFlight,
+    deferRollupsFrom: options.deferRollupsFrom,
+  });
   const checks: CheckOptions = {
     directory: new DeviceDirectory(pool, config.masterKey),
     window: new SequenceWindow(),
@@ -90,6 +109,16 @@ export function createIngestWorker(deps: {
   let stopping = false;
   let subscribed = false;
   const timers: NodeJS.Timeout[] = [];
+
+  // one fold at a time in this process; a failed fold leaves its deltas for the next one
+  let folding: Promise<void> | null = null;
+  const fold = (): Promise<void> =>
+    (folding ??= foldRollups(pool)
+      .then((folded) => metrics.rollupDeltasFolded.inc(folded))
+      .catch((error) => logger.warn({ err: error }, 'ingest: rollup deltas not folded, will retry'))
+      .finally(() => {
+        folding = null;
+      }));
 
   const maintain = () => {
     ensurePartitions(pool).catch((error) => logger.warn({ err: error }, 'ingest: partitions not prepared'));
@@ -168,13 +197,17 @@ export function createIngestWorker(deps: {
       }
       maintain();
       timers.push(setInterval(maintain, 3_600_000).unref());
+      timers.push(setInterval(() => void fold(), options.rollupFoldMs).unref());
     },
 
     async stop({ drain = true } = {}) {
       stopping = true;
       for (const timer of timers.splice(0)) clearInterval(timer);
-      if (drain) await batcher.drain();
-      else batcher.abandon();
+      if (drain) {
+        await batcher.drain();
+        await folding;
+        await fold();
+      } else batcher.abandon();
       if (client) await client.endAsync(!drain);
       client = null;
     },

@@ -12,7 +12,7 @@ const SERVICE = 'ingest';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(SERVICE, config.LOG_LEVEL);
-  const pool = createPool(config.DATABASE_URL, { service: SERVICE, max: 4 });
+  const pool = createPool(config.DATABASE_URL, { service: SERVICE, max: 6 });
   const redis = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, service: SERVICE });
   await requireReachable(SERVICE, 'PostgreSQL', config.DATABASE_URL, pingPostgres(pool));
   await requireReachable(SERVICE, 'Redis', config.REDIS_URL, pingRedis(redis));

@@ -14,6 +14,7 @@ export function createIngestMetrics() {
     batchSize: new Histogram({ name: 'cypernex_ingest_batch_size', help: 'Messages per committed batch', buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000], registers: [registry] }),
     batchSeconds: new Histogram({ name: 'cypernex_ingest_batch_seconds', help: 'Time to commit a batch', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
     lagSeconds: new Histogram({ name: 'cypernex_ingest_lag_seconds', help: 'From receipt to commit', buckets: [0.01, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10], registers: [registry] }),
+    rollupDeltasFolded: new Counter({ name: 'cypernex_ingest_rollup_deltas_folded_total', help: 'Parked rollup deltas folded into the rollups', registers: [registry] }),
     buffered: new Gauge({ name: 'cypernex_ingest_buffered_messages', help: 'Messages received and not yet committed', registers: [registry] }),
   };
   return metrics;

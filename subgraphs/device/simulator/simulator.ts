@@ -22,26 +22,37 @@ export interface SimulatorStats {
   published: number;
   errors: number;
   inFlight: number;
+  /** Readings due but not yet handed to MQTT (the connections are at their in-flight cap). */
+  backlog: number;
 }
 
 const TICK_MS = 50;
+/**
+ * Unacknowledged QoS 1 publishes per connection. MQTT packet ids are 16-bit: beyond 65,535
+ * in flight MQTT.js reuses ids and loses callbacks (measured: a stalled run that never
+ * finished), so an overloaded broker makes readings wait here, counted, instead.
+ */
+const MAX_IN_FLIGHT_PER_CONNECTION = 30_000;
 
 /**
  * Plays a fleet: each device publishes one signed reading per interval, devices spread
  * evenly over the interval (as a real fleet's clocks are), so the load is smooth.
  */
 export function createSimulator(options: SimulatorOptions) {
-  const stats: SimulatorStats = { devices: options.devices.length, published: 0, errors: 0, inFlight: 0 };
+  const stats: SimulatorStats = { devices: options.devices.length, published: 0, errors: 0, inFlight: 0, backlog: 0 };
   const clients: MqttClient[] = [];
+  const inFlight: number[] = [];
   let timer: NodeJS.Timeout | null = null;
   let cursor = 0;
   let lastTick = 0;
 
-  const publish = (client: MqttClient, device: SimulatedDevice, timestamp: number) => {
+  const publish = (connection: number, device: SimulatedDevice, timestamp: number) => {
     const { payload, mac } = readingMessage(device, timestamp);
     stats.inFlight += 1;
-    client.publish(telemetryTopic(device.region, device.deviceId, 'se'), payload, { qos: options.qos, properties: { userProperties: { mac } } }, (error) => {
+    inFlight[connection]! += 1;
+    clients[connection]!.publish(telemetryTopic(device.region, device.deviceId, 'se'), payload, { qos: options.qos, properties: { userProperties: { mac } } }, (error) => {
       stats.inFlight -= 1;
+      inFlight[connection]! -= 1;
       if (error) stats.errors += 1;
       else {
         stats.published += 1;
@@ -55,13 +66,16 @@ export function createSimulator(options: SimulatorOptions) {
     const total = options.devices.length;
     // how many devices are due since the last tick, at total per interval
     const due = Math.min(total, Math.round(((now - lastTick) / (options.intervalSeconds * 1000)) * total));
-    if (due === 0) return;
-    lastTick = now;
+    if (due > 0) lastTick = now;
+    stats.backlog = Math.min(total, stats.backlog + due);
     const timestamp = Math.floor(now / 1000);
-    for (let n = 0; n < due; n += 1) {
+    while (stats.backlog > 0) {
       const index = cursor % total;
+      const connection = index % clients.length;
+      if (options.qos === 1 && inFlight[connection]! >= MAX_IN_FLIGHT_PER_CONNECTION) break;
       cursor += 1;
-      publish(clients[index % clients.length]!, options.devices[index]!, timestamp);
+      stats.backlog -= 1;
+      publish(connection, options.devices[index]!, timestamp);
     }
   };
 
@@ -80,6 +94,7 @@ export function createSimulator(options: SimulatorOptions) {
           stats.errors += 1;
         });
         clients.push(client);
+        inFlight.push(0);
       }
       lastTick = Date.now();
       timer = setInterval(tick, TICK_MS);

@@ -1,0 +1,62 @@
+import { readingMessage, type SimulatedDevice } from '../../subgraphs/device/simulator/message';
+import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
+import { foldRollups } from '../../subgraphs/telemetry/rollup-fold';
+import { ingestHarness, publish, storedCount, waitFor } from './harness';
+
+const h = ingestHarness();
+afterAll(() => h.close());
+
+async function rollupReadings(deviceId: string): Promise<Record<string, number>> {
+  const { rows } = await h.pool.query<{ table: string; n: number }>(
+    `select 'five' as table, coalesce(sum(readings), 0)::int as n from telemetry.rollups_five_minutes where device_id = $1
+     union all select 'hour', coalesce(sum(readings), 0)::int from telemetry.rollups_hour where device_id = $1
+     union all select 'day', coalesce(sum(readings), 0)::int from telemetry.rollups_day where device_id = $1`,
+    [deviceId],
+  );
+  return Object.fromEntries(rows.map((row) => [row.table, row.n]));
+}
+
+describe('deferred rollups (the path batches under load take)', () => {
+  it('parks the sums with the readings and folds each exactly once into all three rollups', async () => {
+    // every batch defers; folds only when asked (no timer during the test)
+    const worker = await h.startWorker({ deferRollupsFrom: 1, rollupFoldMs: 3_600_000 });
+    const device = await h.device(3);
+    const sim: SimulatedDevice = { deviceId: device.deviceId, region: device.region, channels: 3, dataKey: Buffer.from(device.dataKey, 'base64url'), bootSeq: 1, seq: 0 };
+    const publisher = await h.publisher();
+    const start = Math.floor(Date.now() / 1000 / 300) * 300 - 600;
+    const sent: number[][] = [];
+    for (let i = 0; i < 24; i += 1) {
+      const { payload, mac } = readingMessage(sim, start + i * 5);
+      sent.push(JSON.parse(payload.toString()).eReal);
+      await publish(publisher, telemetryTopic(device.region, device.deviceId, 'se'), payload, mac);
+    }
+    await waitFor(async () => (await storedCount(h.pool, device.deviceId)) === 24, '24 stored readings');
+    // parked or (if another test's worker folded meanwhile) folded: counted once either way
+    const { rows: parked } = await h.pool.query<{ n: number }>(
+      `select (select count(*) from telemetry.rollup_pending where device_id = $1)
+        + (select coalesce(sum(readings), 0) from telemetry.rollups_five_minutes where device_id = $1) as n`,
+      [device.deviceId],
+    );
+    expect(Number(parked[0]!.n)).toBe(24);
+
+    // a fold that finds another in progress skips; the next one folds
+    await waitFor(async () => (await foldRollups(h.pool), (await rollupReadings(device.deviceId)).day === 24), 'the fold');
+    expect(await rollupReadings(device.deviceId)).toEqual({ five: 24, hour: 24, day: 24 });
+    // a second fold finds nothing left to add
+    await foldRollups(h.pool);
+    expect(await rollupReadings(device.deviceId)).toEqual({ five: 24, hour: 24, day: 24 });
+    const { rows } = await h.pool.query<{ e_real: number[]; duration: number }>(
+      'select e_real, duration from telemetry.rollups_five_minutes where device_id = $1 and bucket = to_timestamp($2)',
+      [device.deviceId, start],
+    );
+    expect(rows[0]!.duration).toBe(120);
+    expect(rows[0]!.e_real).toEqual(sent[0]!.map((_, c) => sent.reduce((sum, eReal) => sum + eReal[c]!, 0)));
+
+    // a redelivered reading adds nothing, folded or not
+    const again = readingMessage({ ...sim, seq: 0 }, start);
+    await publish(publisher, telemetryTopic(device.region, device.deviceId, 'se'), again.payload, again.mac);
+    await waitFor(async () => /_total 1$/m.test(await worker.metrics.registry.getSingleMetricAsString('cypernex_ingest_duplicates_total')), 'the duplicate');
+    await foldRollups(h.pool);
+    expect(await rollupReadings(device.deviceId)).toEqual({ five: 24, hour: 24, day: 24 });
+  });
+});
