@@ -1,22 +1,38 @@
 import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
 import { exitOnConfigError, loadConfig } from '../lib/config';
 import { createPool } from '../lib/postgres';
 import { loadSimulatedDevices } from '../subgraphs/device/simulator/fleet';
 import { createSimulator } from '../subgraphs/device/simulator/simulator';
+import { startMaintenanceResponder } from '../subgraphs/device/simulator/maintenance-responder';
+import { loadDeviceSecrets } from '../subgraphs/device/keys.store';
+import { signPayload } from '../subgraphs/device/simulator/message';
+import { telemetryTopic } from '../subgraphs/device/ingest/topics';
 
-const usage = 'usage: npm run simulate -- --devices N [--interval 5] [--region au] [--connections K] [--qos 0|1] [--seconds S]';
+const usage = 'usage: npm run simulate -- --devices N [--interval 5] [--region au] [--connections K] [--qos 0|1] [--seconds S] [--no-commands]';
+
+/** Above this many devices the simulator only publishes (one subscription per device would dominate). */
+const MAX_ANSWERING = 5_000;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      devices: { type: 'string', default: '10' },
-      interval: { type: 'string', default: '5' },
-      region: { type: 'string', default: 'au' },
-      connections: { type: 'string' },
-      qos: { type: 'string', default: '1' },
-      seconds: { type: 'string' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        devices: { type: 'string', default: '10' },
+        interval: { type: 'string', default: '5' },
+        region: { type: 'string', default: 'au' },
+        connections: { type: 'string' },
+        qos: { type: 'string', default: '1' },
+        seconds: { type: 'string' },
+        'no-commands': { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    console.error(`simulate: ${(error as Error).message}\n${usage}`);
+    process.exit(64);
+  }
+  const { values } = parsed;
   const devices = Number(values.devices);
   const interval = Number(values.interval);
   const qos = Number(values.qos);
@@ -26,7 +42,10 @@ async function main(): Promise<void> {
   }
   const config = loadConfig();
   const pool = createPool(config.DATABASE_URL, { service: 'simulate', max: 1 });
-  const fleet = await loadSimulatedDevices(pool, config.masterKey, values.region, devices).finally(() => pool.end());
+  const fleet = await loadSimulatedDevices(pool, config.masterKey, values.region, devices);
+  const answering = !values['no-commands'] && fleet.length <= MAX_ANSWERING;
+  const secrets = answering ? await loadDeviceSecrets(pool, config.masterKey, fleet.map((device) => device.deviceId)) : new Map();
+  await pool.end();
   if (fleet.length === 0) {
     console.error(`simulate: no registered devices in region ${values.region}; register some first: npm run cli -- seed demo`);
     process.exit(1);
@@ -35,6 +54,33 @@ async function main(): Promise<void> {
   const connections = Number(values.connections ?? Math.min(8, Math.ceil(fleet.length / 10_000)));
   const simulator = createSimulator({ mqttUrl: config.MQTT_URL, devices: fleet, intervalSeconds: interval, connections, qos: qos as 0 | 1 });
   await simulator.start();
+  // The devices also answer maintenance commands like real monitors (issue #4): verify the
+  // maintenance MAC, apply, answer signed on their result topic.
+  const maintenance = answering ? await mqtt.connectAsync(config.MQTT_URL, { protocolVersion: 5, clientId: `cypernex-sim-maintenance-${process.pid}` }) : null;
+  const responder = maintenance
+    ? await startMaintenanceResponder(
+        maintenance,
+        fleet.map((device) => ({ deviceId: device.deviceId, region: device.region, maintenanceKey: secrets.get(device.deviceId)!.maintenanceKey })),
+        { onCommand: (deviceId, command) => process.stderr.write(`\nsimulate: ${deviceId} applied ${command.type} ${JSON.stringify(command.params)}\n`) },
+      )
+    : null;
+  // Retained, signed status (CONTRACT §6): online now, offline when the simulator stops.
+  const publishStatus = async (online: boolean) => {
+    if (!maintenance) return;
+    const timestamp = Math.floor(Date.now() / 1000);
+    await Promise.all(
+      fleet.map((device) => {
+        const payload = Buffer.from(JSON.stringify({ v: 1, deviceId: device.deviceId, online, timestamp, firmwareVersion: 'sim-1.0.0', signalQualityDbm: -67 }));
+        return maintenance.publishAsync(telemetryTopic(device.region, device.deviceId, 'status'), payload, {
+          qos: 1,
+          retain: true,
+          properties: { userProperties: { mac: signPayload(device.dataKey, payload) } },
+        });
+      }),
+    );
+  };
+  await publishStatus(true);
+  if (!answering && !values['no-commands']) console.error(`simulate: more than ${MAX_ANSWERING} devices: publishing only, not answering maintenance commands`);
 
   let previous = 0;
   const progress = setInterval(() => {
@@ -47,6 +93,9 @@ async function main(): Promise<void> {
 
   const finish = async () => {
     clearInterval(progress);
+    await responder?.stop();
+    await publishStatus(false);
+    await maintenance?.endAsync();
     await simulator.stop();
     process.stderr.write('\n');
     // the last line on stdout: what was published, for scripts and the benchmark
