@@ -2,10 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Pool } from 'pg';
 import type { Config } from '../lib/config';
 import type { ContextTokens } from '../lib/context-token';
-import { isDenied } from '../lib/deny-list';
+import { denialOf } from '../lib/deny-list';
 import type { Redis } from '../lib/redis';
 import { apiKeyPrincipal } from './api-key-principal';
 import { AuthenticationError, bearerToken } from './authenticate';
+import { defenderRefusal } from './defender/refusal';
 import type { Identity } from './identity-cache';
 
 export interface RequestAuthenticationDeps {
@@ -25,7 +26,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
 /**
  * Who sends the request: `Authorization: Bearer <JWT>` or `X-Api-Key: <key>` (exactly one),
  * then the Redis deny-list (jti, subject, client) in one round trip on every request, so a
- * principal cut off with `auth deny` or a revoked key is refused at once.
+ * principal cut off with `auth deny` or a revoked key is refused at once. An entry the
+ * defender wrote answers with its own error (403 blocked, 429 throttled, 401 revoked),
+ * which says why and which security event a tenant admin can lift.
  */
 export async function authenticateRequest(req: IncomingMessage, deps: RequestAuthenticationDeps): Promise<Identity> {
   const authorization = header(req, 'authorization');
@@ -40,6 +43,7 @@ export async function authenticateRequest(req: IncomingMessage, deps: RequestAut
     if (!token) throw new AuthenticationError('a valid access token or API key is required');
     identity = await deps.identify(token);
   }
-  if (await isDenied(deps.redis, identity.principal)) throw new AuthenticationError('access revoked');
+  const denial = await denialOf(deps.redis, identity.principal);
+  if (denial !== null) throw defenderRefusal(denial) ?? new AuthenticationError('access revoked');
   return identity;
 }

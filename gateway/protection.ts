@@ -9,11 +9,14 @@ import type { Config } from '../lib/config';
 import type { Redis } from '../lib/redis';
 import type { AuthorizationIndex } from './authorization/rules';
 import { createClientSettingsCache } from './client-settings-cache';
+import { createDefender } from './defender/defender';
+import { defenderSettings } from './defender/rules';
 import type { GatewayContext } from './create-gateway';
 import { shapeLimitRules } from './limits/validation-rules';
 import { createPersistedQueryCache } from './persisted-query-cache';
 import { useAuthorization } from './plugins/use-authorization';
 import { useCostLimit } from './plugins/use-cost-limit';
+import { useDefender } from './plugins/use-defender';
 import { useRateLimit } from './plugins/use-rate-limit';
 import { useRequestErrors } from './plugins/use-request-errors';
 import { useTrustedDocuments } from './plugins/use-trusted-documents';
@@ -28,7 +31,8 @@ type ProtectionOptions = Pick<
  * Every protection of the gateway (issue #6) as Apollo Server options. The plugins'
  * didResolveOperation hooks start in this order, each before its first await: trusted
  * documents read the hash the client sent, cost and rate limits cost the document as sent,
- * and authorization then swaps in the filtered document.
+ * and authorization then swaps in the filtered document. The defender comes after them:
+ * it reads the response they shaped.
  */
 export function protectionOptions(config: Config, deps: { redis: Redis; rateLimitRedis: Redis; pool: Pool; index: AuthorizationIndex }): ProtectionOptions {
   const settingsOf = createClientSettingsCache(deps.pool);
@@ -55,6 +59,7 @@ export function protectionOptions(config: Config, deps: { redis: Redis; rateLimi
         maxCost: config.GATEWAY_MAX_COST,
       }),
       useAuthorization({ index: deps.index, cacheSize: config.AUTHORIZATION_CACHE_SIZE, maxNodes: config.GATEWAY_MAX_COST }),
+      useDefender(createDefender({ redis: deps.redis, pool: deps.pool, settings: defenderSettings(config) })),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),

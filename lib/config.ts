@@ -7,6 +7,10 @@ export { ConfigError };
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const url = (fallback: string) => z.string().url().default(fallback);
+/** What the defender does when a rule trips (gateway/defender). */
+export const DEFENDER_ACTIONS = ['notify', 'throttle', 'block', 'revoke'] as const;
+const defenderThreshold = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000).default(fallback);
+const defenderAction = (fallback: (typeof DEFENDER_ACTIONS)[number]) => z.enum(DEFENDER_ACTIONS).default(fallback);
 
 /** Every environment variable the platform reads, with its default (CONTRACT §2). */
 export const envSchema = z.object({
@@ -93,6 +97,34 @@ export const envSchema = z.object({
   /** Lifetime of a signed dataset link, seconds. */
   DATASET_LINK_TTL: z.coerce.number().int().min(60).max(7 * 86400).default(3600),
   GATEWAY_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+  /** Defender: length of the sliding window every rule counts in, seconds. */
+  DEFENDER_WINDOW: z.coerce.number().int().min(10).max(86_400).default(300),
+  /** Defender: how long `block` cuts a principal off, seconds. */
+  DEFENDER_BLOCK_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(900),
+  /** Defender: how long `throttle` lowers a principal's limit, seconds. */
+  DEFENDER_THROTTLE_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(900),
+  /** Defender: requests per minute a throttled principal may send. */
+  DEFENDER_THROTTLE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** Defender, unknown-field probing: validation failures per window (0: off). */
+  DEFENDER_PROBING_THRESHOLD: defenderThreshold(20),
+  DEFENDER_PROBING_ACTION: defenderAction('block'),
+  /** Defender, introspection attempts in production per window (0: off). */
+  DEFENDER_INTROSPECTION_THRESHOLD: defenderThreshold(5),
+  DEFENDER_INTROSPECTION_ACTION: defenderAction('block'),
+  /** Defender, requests refused or trimmed by authorization (UNAUTHORIZED_FIELD_OR_TYPE, FORBIDDEN) per window (0: off). */
+  DEFENDER_DENIALS_THRESHOLD: defenderThreshold(30),
+  DEFENDER_DENIALS_ACTION: defenderAction('throttle'),
+  /** Defender, id enumeration: lookups by id answering null per window (0: off)... */
+  DEFENDER_ENUMERATION_THRESHOLD: defenderThreshold(30),
+  DEFENDER_ENUMERATION_ACTION: defenderAction('block'),
+  /** ...when at least this share of the principal's lookups by id answered null. */
+  DEFENDER_ENUMERATION_RATIO: z.coerce.number().min(0).max(1).default(0.8),
+  /** Defender, operations refused as QUERY_TOO_COMPLEX per window (0: off). */
+  DEFENDER_COST_THRESHOLD: defenderThreshold(10),
+  DEFENDER_COST_ACTION: defenderAction('throttle'),
+  /** Defender, requests refused as RATE_LIMITED per window (0: off). */
+  DEFENDER_RATE_LIMIT_THRESHOLD: defenderThreshold(10),
+  DEFENDER_RATE_LIMIT_ACTION: defenderAction('block'),
 });
 
 export type Env = z.infer<typeof envSchema>;

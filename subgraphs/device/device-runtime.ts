@@ -14,7 +14,7 @@ import { startOutboxRelay } from './outbox';
 import { handleStatusMessage } from './status-events';
 import { deliverer } from './webhooks/deliver';
 import { createDeliveryQueue, startDeliveryWorker } from './webhooks/delivery-queue';
-import { isPartnerEvent } from './webhooks/partner-events';
+import { isWebhookEvent } from './webhooks/partner-events';
 import { WebhookAdmin } from './webhooks/webhook-admin';
 import { createDeliveries } from './webhooks/webhooks.store';
 
@@ -78,7 +78,7 @@ export async function startDeviceRuntime(options: { config: Config; pool: Pool; 
     await consumeEvents(redis, {
       group: 'webhooks',
       handle: async (event) => {
-        if (isPartnerEvent(event.type)) await queue.enqueue(await createDeliveries(pool, event));
+        if (isWebhookEvent(event.type)) await queue.enqueue(await createDeliveries(pool, event));
       },
       onError: (error, event) => logger.warn({ err: error, eventId: event?.id }, 'webhooks: event not fanned out, will retry'),
     }),

@@ -53,11 +53,15 @@ describe('discovery surface in production', () => {
   });
 
   it('passes the graphql-http server audit, except the checks that need introspection', async () => {
+    // a principal of its own: the probes above already count against `token` at the defender
+    const tenant = await tenantWithDevices(platform.pool, platform.config.masterKey, 'Audit', 0);
+    const client = await clientOf(platform.pool, platform.config.masterKey, tenant.id, ['tenancy:read']);
+    const auditToken = await clientCredentialsToken(platform.issuer.url, client.clientId, client.clientSecret, 'tenancy:read');
     const results = await auditServer({
       url: platform.gatewayUrl,
       fetchFn: (input: string | URL | Request, init?: RequestInit) => {
         const headers = new Headers(init?.headers);
-        headers.set('authorization', `Bearer ${token}`);
+        headers.set('authorization', `Bearer ${auditToken}`);
         return fetch(input, { ...init, headers });
       },
     });
