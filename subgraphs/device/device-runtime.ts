@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Pool } from 'pg';
 import type { Config } from '../../lib/config';
+import { UnreachableError, unreachableMessage } from '../../lib/dependencies';
 import { consumeEvents, type EventConsumer } from '../../lib/events';
 import type { Logger } from '../../lib/logger';
 import type { Redis } from '../../lib/redis';
@@ -36,9 +37,11 @@ async function connectBroker(config: Config, logger: Logger): Promise<MqttClient
     connectTimeout: 5000,
     keepalive: 30,
   });
-  client.on('error', (error) => logger.warn({ err: error }, 'device: mqtt error'));
+  let lastError: unknown = new Error('timed out');
+  const remember = (error: unknown) => (lastError = error);
+  client.on('error', remember);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no MQTT connection within 5 s (${config.MQTT_URL})`)), 5000);
+    const timer = setTimeout(() => reject(new UnreachableError(unreachableMessage('device', 'MQTT', config.MQTT_URL, lastError))), 5000);
     client.once('connect', () => {
       clearTimeout(timer);
       resolve();
@@ -47,6 +50,9 @@ async function connectBroker(config: Config, logger: Logger): Promise<MqttClient
     await client.endAsync(true);
     throw error;
   });
+  // Connected once: later outages are logged, and MQTT.js reconnects by itself.
+  client.off('error', remember);
+  client.on('error', (error) => logger.warn({ err: error }, 'device: mqtt error'));
   return client;
 }
 
