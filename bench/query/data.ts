@@ -4,7 +4,9 @@ import type { Pool } from 'pg';
  * Synthetic history written straight into the tables the telemetry subgraph reads: the
  * query benchmark measures reads, and a year of data cannot be ingested (readings older
  * than the replay look-back are refused as stale). The archive reference points at one
- * placeholder blob: `telemetry verify` would rightly report these rows.
+ * placeholder blob: `telemetry verify` would rightly report these rows. Values have the
+ * precision devices send (and the simulator publishes): whole joules, volts to 0.1, amperes
+ * to 0.001, hertz to 0.01, so response sizes are those of real data.
  */
 export async function seedDay(pool: Pool, deviceId: string, tenantId: string, dayStart: Date): Promise<void> {
   await pool.query('select telemetry.ensure_partitions($1::date, 1)', [dayStart.toISOString().slice(0, 10)]);
@@ -12,9 +14,9 @@ export async function seedDay(pool: Pool, deviceId: string, tenantId: string, da
   await pool.query(
     `insert into telemetry.readings (device_id, ts, duration, tenant_id, region, boot_seq, seq, frequency, e_real, e_reactive, v_rms, i_rms,
        received_at, mac, archive_id, archive_offset, archive_length)
-     select $1, $3::timestamptz + make_interval(secs => i * 5), 5, $2, 'au', 1, i, 50 + random() * 0.1,
-       array[1000 + random() * 500, random() * 10, 30 + random() * 10, -500 - random() * 100, 35 + random(), -10 - random()],
-       array[-800 - random() * 100, -20, -360, 60, 45, -4],
+     select $1, $3::timestamptz + make_interval(secs => i * 5), 5, $2, 'au', 1, i, round((50 + random() * 0.1)::numeric, 2),
+       array[round(1000 + random() * 500), round(random() * 10), round(30 + random() * 10), round(-500 - random() * 100), round(35 + random()), round(-10 - random())],
+       array[round(-800 - random() * 100), -20, -360, 60, 45, -4],
        array[244.9, 244.8, 244.8, 244.9, 244.8, 244.8], array[1.26, 0.03, 0.31, 2.1, 0.15, 0.06],
        now(), '\\x00', $4, 0, 0
      from generate_series(0, 17279) as i`,

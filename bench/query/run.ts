@@ -14,10 +14,13 @@ import { operatorScope } from '../../lib/tenant-scope';
 import { recordLatest } from '../../subgraphs/telemetry/latest-store';
 import { freePort, waitUntil } from '../ingest/processes';
 import { seedDay, seedYearOfHours } from './data';
+import { groupCpuMs } from './process-cpu';
 
 /**
  * `npm run bench:query`: the platform as `npm start` runs it (every service its own
  * process) on a database of its own, queried through the gateway one request at a time.
+ * Besides latency, each query reports the CPU time the platform's processes used per request
+ * (PostgreSQL and Redis not included), which other load on the machine hardly changes.
  */
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 
@@ -70,20 +73,26 @@ async function main(): Promise<void> {
     progress('data seeded; waiting for the platform');
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/readyz`)).ok, 'the platform', 90_000);
     const token = await accessToken(config.AUTH_ISSUER, client.clientId, client.clientSecret!);
-    const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`;
+    const gateway: Target = { url: `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, token, platformCpuMs: () => groupCpuMs(start.pid!) };
     const results = {
-      latest100: await measure(gateway, token, '{ devices(first: 100) { edges { node { id latestReading { timestamp channels { powerW } } } } } }', {}, (data) => count(data, 'latestReading') === 100, ITERATIONS),
+      latest100: await measure(gateway, '{ devices(first: 100) { edges { node { id latestReading { timestamp channels { powerW } } } } } }', {}, (data) => count(data, 'latestReading') === 100, ITERATIONS),
       rawDay: await measure(
         gateway,
-        token,
         'query ($id: ID!, $from: DateTime!, $to: DateTime!) { device(id: $id) { readings(from: $from, to: $to) { timestamp duration channels { eReal powerW vRMS iRMS } } } }',
+        { id: devices[0]!.id, from: dayStart.toISOString(), to: new Date(dayStart.getTime() + 86_400_000).toISOString() },
+        (data) => (data as { device: { readings: unknown[] } }).device.readings.length === 17_280,
+        Math.max(20, Math.round(ITERATIONS / 4)),
+      ),
+      // The same day with one field per channel: how the cost scales with the fields asked for.
+      rawDayLight: await measure(
+        gateway,
+        'query ($id: ID!, $from: DateTime!, $to: DateTime!) { device(id: $id) { readings(from: $from, to: $to) { timestamp channels { powerW } } } }',
         { id: devices[0]!.id, from: dayStart.toISOString(), to: new Date(dayStart.getTime() + 86_400_000).toISOString() },
         (data) => (data as { device: { readings: unknown[] } }).device.readings.length === 17_280,
         Math.max(20, Math.round(ITERATIONS / 4)),
       ),
       hourYear: await measure(
         gateway,
-        token,
         'query ($id: ID!, $from: DateTime!, $to: DateTime!) { device(id: $id) { readings(from: $from, to: $to, granularity: HOUR) { timestamp duration channels { eReal powerW } } } }',
         { id: devices[0]!.id, from: yearStart.toISOString(), to: dayStart.toISOString() },
         (data) => (data as { device: { readings: unknown[] } }).device.readings.length === 365 * 24,
@@ -120,7 +129,14 @@ async function accessToken(issuer: string, id: string, secret: string): Promise<
 
 const count = (data: unknown, field: string) => (JSON.stringify(data).match(new RegExp(`"${field}":\\{`, 'g')) ?? []).length;
 
-async function measure(url: string, token: string, query: string, variables: object, check: (data: unknown) => boolean, iterations: number) {
+interface Target {
+  url: string;
+  token: string;
+  /** CPU time used so far by the platform's processes (gateway, subgraphs, issuer, worker). */
+  platformCpuMs: () => number;
+}
+
+async function measure({ url, token, platformCpuMs }: Target, query: string, variables: object, check: (data: unknown) => boolean, iterations: number) {
   const once = async () => {
     const started = process.hrtime.bigint();
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
@@ -132,10 +148,12 @@ async function measure(url: string, token: string, query: string, variables: obj
   progress(`measuring ${iterations} x ${query.slice(0, 60)}...`);
   for (let i = 0; i < 5; i += 1) await once();
   const samples: number[] = [];
+  const cpuBefore = platformCpuMs();
   for (let i = 0; i < iterations; i += 1) samples.push(await once());
+  const platformCpuMsPerRequest = +((platformCpuMs() - cpuBefore) / iterations).toFixed(1);
   samples.sort((a, b) => a - b);
   const at = (q: number) => +samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!.toFixed(1);
-  return { iterations, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: +samples[samples.length - 1]!.toFixed(1) };
+  return { iterations, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: +samples[samples.length - 1]!.toFixed(1), platformCpuMsPerRequest };
 }
 
 main().catch((error: unknown) => {

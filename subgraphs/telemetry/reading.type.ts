@@ -11,7 +11,9 @@ export enum GranularityEnum {
 
 registerEnumType(GranularityEnum, { name: 'Granularity', description: 'RAW readings, or rollups that sum energies and average V, I and f.' });
 
-@ObjectType({ description: 'One channel of a reading (Wattwatchers units: joules, volts, amperes).' })
+// simpleResolvers: plain data without middleware; no type-graphql wrapper on each of the
+// ~450,000 fields of a day of readings.
+@ObjectType({ description: 'One channel of a reading (Wattwatchers units: joules, volts, amperes).', simpleResolvers: true })
 export class ChannelReading {
   @Field(() => Int)
   index!: number;
@@ -32,7 +34,7 @@ export class ChannelReading {
   powerW!: number;
 }
 
-@ObjectType({ description: 'A reading (RAW) or a rollup bucket.' })
+@ObjectType({ description: 'A reading (RAW) or a rollup bucket.', simpleResolvers: true })
 export class Reading {
   @Field(() => DateTime, { description: 'Start of the interval.' })
   timestamp!: Date;

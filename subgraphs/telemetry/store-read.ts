@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { scopedQuery } from '../../lib/postgres';
 import type { TenantScope } from '../../lib/tenant-scope';
+import { readFloat8Arrays, sentArrays } from './float8-arrays';
 import type { Granularity, ReadingRow } from './reading';
 import { bucketExpression, rollupTables } from './rollups';
 
@@ -9,10 +10,8 @@ interface RollupRow {
   bucket: Date;
   readings: number;
   duration: number;
-  e_real: number[];
-  e_reactive: number[];
-  v_rms_sum: number[];
-  i_rms_sum: number[];
+  /** e_real, e_reactive, v_rms_sum, i_rms_sum (float8-arrays.ts). */
+  arrays: Buffer;
   frequency_sum: number;
   frequency_count: number;
 }
@@ -47,27 +46,18 @@ async function raw(pool: Pool, scope: TenantScope, ids: string[], from: Date, to
     ts: Date;
     duration: number;
     frequency: number | null;
-    e_real: number[];
-    e_reactive: number[];
-    v_rms: number[];
-    i_rms: number[];
+    arrays: Buffer;
   }>(
     pool,
     scope,
-    `select device_id, ts, duration, frequency, e_real, e_reactive, v_rms, i_rms from telemetry.readings
+    `select device_id, ts, duration, frequency, ${sentArrays('e_real', 'e_reactive', 'v_rms', 'i_rms')} as arrays from telemetry.readings
      where device_id = any($1::text[]) and ts >= $2 and ts < $3 order by device_id, ts, duration`,
     [ids, from, to],
   );
-  return rows.map((row) => ({
-    deviceId: row.device_id,
-    timestamp: row.ts,
-    duration: row.duration,
-    frequency: row.frequency,
-    eReal: row.e_real,
-    eReactive: row.e_reactive,
-    vRMS: row.v_rms,
-    iRMS: row.i_rms,
-  }));
+  return rows.map((row) => {
+    const [eReal, eReactive, vRMS, iRMS] = readFloat8Arrays(row.arrays, 4) as [number[], number[], number[], number[]];
+    return { deviceId: row.device_id, timestamp: row.ts, duration: row.duration, frequency: row.frequency, eReal, eReactive, vRMS, iRMS };
+  });
 }
 
 async function rolledUp(pool: Pool, scope: TenantScope, ids: string[], from: Date, to: Date, granularity: Exclude<Granularity, 'RAW'>) {
@@ -75,24 +65,24 @@ async function rolledUp(pool: Pool, scope: TenantScope, ids: string[], from: Dat
   const sql =
     granularity === 'FIFTEEN_MINUTES'
       ? `select device_id, ${bucketExpression('15 minutes', 'bucket')} as bucket, sum(readings)::int as readings, sum(duration)::int as duration,
-           telemetry.sum_arrays(e_real) as e_real, telemetry.sum_arrays(e_reactive) as e_reactive,
-           telemetry.sum_arrays(v_rms_sum) as v_rms_sum, telemetry.sum_arrays(i_rms_sum) as i_rms_sum,
+           ${sentArrays('telemetry.sum_arrays(e_real)', 'telemetry.sum_arrays(e_reactive)', 'telemetry.sum_arrays(v_rms_sum)', 'telemetry.sum_arrays(i_rms_sum)')} as arrays,
            sum(frequency_sum) as frequency_sum, sum(frequency_count)::int as frequency_count
          from ${source} where device_id = any($1::text[]) and bucket >= $2 and bucket < $3
          group by 1, 2 order by 1, 2`
-      : `select device_id, bucket, readings, duration, e_real, e_reactive, v_rms_sum, i_rms_sum, frequency_sum, frequency_count
+      : `select device_id, bucket, readings, duration, ${sentArrays('e_real', 'e_reactive', 'v_rms_sum', 'i_rms_sum')} as arrays, frequency_sum, frequency_count
          from ${source} where device_id = any($1::text[]) and bucket >= $2 and bucket < $3 order by device_id, bucket`;
   const rows = await scopedQuery<RollupRow>(pool, scope, sql, [ids, from, to]);
-  return rows.map(
-    (row): ReadingRow => ({
+  return rows.map((row): ReadingRow => {
+    const [eReal, eReactive, vRMSSum, iRMSSum] = readFloat8Arrays(row.arrays, 4) as [number[], number[], number[], number[]];
+    return {
       deviceId: row.device_id,
       timestamp: row.bucket,
       duration: row.duration,
       frequency: row.frequency_count > 0 ? row.frequency_sum / row.frequency_count : null,
-      eReal: row.e_real,
-      eReactive: row.e_reactive,
-      vRMS: row.v_rms_sum.map((sum) => sum / row.readings),
-      iRMS: row.i_rms_sum.map((sum) => sum / row.readings),
-    }),
-  );
+      eReal,
+      eReactive,
+      vRMS: vRMSSum.map((sum) => sum / row.readings),
+      iRMS: iRMSSum.map((sum) => sum / row.readings),
+    };
+  });
 }
