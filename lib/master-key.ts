@@ -63,12 +63,21 @@ export function sealSecret(masterKey: Buffer, purpose: string, plaintext: Buffer
 }
 
 export function openSecret(masterKey: Buffer, purpose: string, sealed: string): Buffer {
-  const [version, iv, body, tag] = sealed.split('.');
-  if (version !== VERSION || !iv || !body || !tag) throw new Error('sealed secret: unknown format');
-  const decipher = crypto.createDecipheriv('aes-256-gcm', deriveKey(masterKey, `seal/${purpose}`), Buffer.from(iv, 'base64url'));
-  decipher.setAAD(Buffer.from(purpose));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
+  return secretOpener(masterKey, purpose)(sealed);
+}
+
+/** `openSecret` with the key derived once, for opening many secrets of one purpose. */
+export function secretOpener(masterKey: Buffer, purpose: string): (sealed: string) => Buffer {
+  const key = deriveKey(masterKey, `seal/${purpose}`);
+  const aad = Buffer.from(purpose);
+  return (sealed) => {
+    const [version, iv, body, tag] = sealed.split('.');
+    if (version !== VERSION || !iv || !body || !tag) throw new Error('sealed secret: unknown format');
+    const decipher = crypto.createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(aad);
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
+  };
 }
 
 /** Keyed hash for high-entropy secrets (client secrets, API keys): never stored in clear. */

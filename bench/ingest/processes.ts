@@ -16,6 +16,16 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** Peak resident memory of a process (VmHWM), MiB. */
+export function peakRssMiB(pid: number): number | null {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kib ? Math.round(Number(kib) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Every process whose command name is `name` (PostgreSQL runs one per connection). */
 export function pidsNamed(name: string): number[] {
   return fs

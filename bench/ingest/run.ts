@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -11,7 +12,7 @@ import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { loadSimulatedDevices } from '../../subgraphs/device/simulator/fleet';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { provisionFleet } from './fleet';
-import { cpuSeconds, freePort, pidsNamed, startBroker, waitUntil } from './processes';
+import { cpuSeconds, freePort, peakRssMiB, pidsNamed, startBroker, waitUntil } from './processes';
 
 /**
  * `npm run bench:ingest -- --devices 100000 --seconds 300`: simulator, broker, worker and
@@ -27,6 +28,10 @@ async function main(): Promise<void> {
       interval: { type: 'string', default: '5' },
       tenants: { type: 'string', default: '100' },
       channels: { type: 'string', default: '6' },
+      // a directory for a V8 CPU profile of the worker (written when it exits)
+      profile: { type: 'string' },
+      // a file for the worker's log (warnings: failed batches, reconnects)
+      'worker-log': { type: 'string' },
     },
   });
   const devices = Number(values.devices);
@@ -51,7 +56,11 @@ async function main(): Promise<void> {
     const ingestPort = await freePort();
     const childEnv = { ...env, MQTT_URL: `mqtt://127.0.0.1:${brokerPort}`, INGEST_PORT: String(ingestPort) };
     await waitUntil(() => mqtt.connectAsync(childEnv.MQTT_URL, { reconnectPeriod: 0 }).then((c) => c.endAsync().then(() => true)), 'the broker', 10_000);
-    const worker = spawn(process.execPath, [fromRoot('dist/subgraphs/device/ingest/main.js')], { env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+    const profile = values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [];
+    const worker = spawn(process.execPath, [...profile, fromRoot('dist/subgraphs/device/ingest/main.js')], {
+      env: childEnv,
+      stdio: ['ignore', values['worker-log'] ? fs.openSync(values['worker-log'], 'w') : 'ignore', 'inherit'],
+    });
     children.push(worker);
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${ingestPort}/readyz`)).ok, 'the worker', 20_000);
 
@@ -90,6 +99,7 @@ async function main(): Promise<void> {
     );
     const metrics = await (await fetch(`http://127.0.0.1:${ingestPort}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const received = [...metrics.matchAll(/^cypernex_ingest_messages_received_total\{[^}]*\} ([0-9.e+-]+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
     const batches = metric('cypernex_ingest_batch_size_count');
     const deadLetters = Number((await pool.query('select count(*) as n from telemetry.dead_letters')).rows[0].n);
     const latencies = probe.latencies.sort((a, b) => a - b);
@@ -109,12 +119,22 @@ async function main(): Promise<void> {
         catchUpSeconds: round(drainedSeconds - publishSeconds),
         publishToQueryableMs: { samples: latencies.length, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? null },
         worker: {
+          // more than published + probes means redeliveries
+          received,
+          peakRssMiB: peakRssMiB(worker.pid!),
           batches,
           meanBatch: round(metric('cypernex_ingest_batch_size_sum') / batches),
           meanCommitMs: round((metric('cypernex_ingest_batch_seconds_sum') / batches) * 1000),
         },
         cpuCoresAveraged: { ...cpu, simulator: round(simulatorCpu / publishSeconds) },
-        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version },
+        machine: {
+          cpus: os.cpus().length,
+          model: os.cpus()[0]?.model,
+          memoryGiB: round(os.totalmem() / 2 ** 30),
+          node: process.version,
+          // 1, 5 and 15 minutes at the end: other jobs on a shared machine show up here
+          loadAverage: os.loadavg().map(round),
+        },
       }),
     );
   } finally {
@@ -130,34 +150,35 @@ async function main(): Promise<void> {
 async function startProbe(pool: ReturnType<typeof createPool>, masterKey: Buffer, mqttUrl: string) {
   const devices = await loadSimulatedDevices(pool, masterKey, 'probe', 20);
   const client = await mqtt.connectAsync(mqttUrl, { protocolVersion: 5 });
-  const pending = new Map<string, number>();
+  const pending = new Map<string, { publishedAt: number; timestamp: number }>();
   const latencies: number[] = [];
-  let since = new Date();
   const publishing = setInterval(() => {
     const timestamp = Math.floor(Date.now() / 1000);
     for (const device of devices) {
       const { payload, mac } = readingMessage(device, timestamp);
-      pending.set(`${device.deviceId}|${timestamp}`, Date.now());
+      pending.set(`${device.deviceId}|${timestamp}`, { publishedAt: Date.now(), timestamp });
       void client.publishAsync(telemetryTopic('probe', device.deviceId, 'se'), payload, { qos: 1, properties: { userProperties: { mac } } });
     }
   }, 1000);
   let polling = true;
   const poll = (async () => {
     while (polling) {
-      const checkFrom = since;
+      // from the oldest reading still awaited (by its timestamp, not by when the worker
+      // received it: a reading held longer than any fixed window would never be counted)
+      let oldest = Math.floor(Date.now() / 1000);
+      for (const { timestamp } of pending.values()) oldest = Math.min(oldest, timestamp);
       const { rows } = await pool.query<{ key: string }>(
-        "select device_id || '|' || extract(epoch from ts)::int8 as key, received_at from telemetry.readings where region = 'probe' and received_at >= $1",
-        [checkFrom],
+        "select device_id || '|' || extract(epoch from ts)::int8 as key from telemetry.readings where region = 'probe' and ts >= to_timestamp($1)",
+        [oldest],
       );
       const now = Date.now();
       for (const row of rows) {
-        const publishedAt = pending.get(row.key);
-        if (publishedAt !== undefined) {
-          latencies.push(now - publishedAt);
+        const awaited = pending.get(row.key);
+        if (awaited !== undefined) {
+          latencies.push(now - awaited.publishedAt);
           pending.delete(row.key);
         }
       }
-      since = new Date(now - 5000);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })();

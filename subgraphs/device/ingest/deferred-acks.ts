@@ -14,19 +14,31 @@ type SendPacket = (packet: { cmd: string; messageId?: number; reasonCode?: numbe
  * the broker redelivers those messages on session resume (MQTT 5 §4.4), which the
  * idempotent writer absorbs. Relies on MQTT.js 5's private `_sendPacket`; the
  * restart and ack tests fail if that changes.
+ *
+ * Flow control: Mosquitto 2.0.11 does not keep to the Receive Maximum (measured: with 10,
+ * every single PUBACK let 10 more messages through, so a worker acknowledging 5,000 at once
+ * was sent hundreds of thousands). So once `limit` messages are held, the swallowed
+ * PUBACK's callback is kept back: MQTT.js then reads no further packet, the socket stops
+ * being read, and TCP holds the broker back until a commit releases enough messages.
  */
 export class DeferredAcks {
   private generation = 0;
   private readonly held = new Set<number>();
   private readonly send: SendPacket;
+  /** MQTT.js's packet pipeline, kept waiting while `limit` messages are held. */
+  private paused: (() => void) | null = null;
 
-  constructor(client: MqttClient) {
+  constructor(
+    client: MqttClient,
+    private readonly limit = Infinity,
+  ) {
     const internals = client as unknown as { _sendPacket: SendPacket };
     if (typeof internals._sendPacket !== 'function') throw new Error('mqtt: this MQTT.js version has no _sendPacket; deferred PUBACK unsupported');
     this.send = internals._sendPacket.bind(client);
     internals._sendPacket = (packet, cb, ...rest) => {
       if (packet.cmd === 'puback' && packet.messageId !== undefined && this.held.has(packet.messageId)) {
-        cb?.();
+        if (this.held.size >= this.limit && cb) this.paused = cb;
+        else cb?.();
         return;
       }
       this.send(packet, cb, ...rest);
@@ -34,6 +46,7 @@ export class DeferredAcks {
     client.on('close', () => {
       this.generation += 1;
       this.held.clear();
+      this.resume();
     });
   }
 
@@ -46,11 +59,23 @@ export class DeferredAcks {
     return () => {
       if (generation !== this.generation || !this.held.delete(messageId)) return;
       this.send({ cmd: 'puback', messageId, reasonCode: 0 });
+      if (this.held.size < this.limit) this.resume();
     };
   }
 
   get pending(): number {
     return this.held.size;
+  }
+
+  /** True while MQTT.js is kept from reading (the broker is held back). */
+  get pausing(): boolean {
+    return this.paused !== null;
+  }
+
+  private resume(): void {
+    const paused = this.paused;
+    this.paused = null;
+    paused?.();
   }
 }
 

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Pool } from 'pg';
-import { openSecret } from '../../../lib/master-key';
+import { secretOpener } from '../../../lib/master-key';
 
 export interface DeviceKeys {
   deviceId: string;
@@ -9,6 +9,8 @@ export interface DeviceKeys {
   channelCount: number;
   /** Current data key first, then the previous one while the rotation overlap lasts. */
   dataKeys: Buffer[];
+  /** Until when the previous key (second in `dataKeys`) is accepted, epoch ms. */
+  previousValidUntil?: number | null;
   /** Highest stored (bootSeq, seq) in the replay look-back, when the keys were loaded. */
   highWater: { bootSeq: number; seq: number } | null;
   loadedAt: number;
@@ -26,6 +28,33 @@ interface KeyRow {
   seq: string | null;
 }
 
+const KEY_COLUMNS = `k.device_id, k.tenant_id, k.region, k.channel_count, k.data_key, k.previous_data_key, k.previous_valid_until,
+            hw.boot_seq, hw.seq
+     from device.keys k
+     left join lateral (
+       select r.boot_seq, r.seq from telemetry.readings r
+       where r.device_id = k.device_id and r.ts >= $1
+       order by r.boot_seq desc, r.seq desc limit 1
+     ) hw on true`;
+
+const lookbackStart = (lookbackMs = 8 * 86_400_000): Date => new Date(Date.now() - lookbackMs);
+
+/** Opens the rows' keys, yielding the event loop every 1,000 rows (100,000 take seconds). */
+async function openRows(masterKey: Buffer, rows: KeyRow[], anyPreviousKey = false): Promise<DeviceKeys[]> {
+  const open = secretOpener(masterKey, 'device-data-key');
+  const now = Date.now();
+  const opened: DeviceKeys[] = [];
+  for (const [i, row] of rows.entries()) {
+    if (i > 0 && i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    const dataKeys = [open(row.data_key)];
+    const previousValidUntil = row.previous_valid_until?.getTime() ?? null;
+    if (row.previous_data_key && ((previousValidUntil ?? 0) > now || anyPreviousKey)) dataKeys.push(open(row.previous_data_key));
+    const highWater = row.boot_seq === null ? null : { bootSeq: Number(row.boot_seq), seq: Number(row.seq) };
+    opened.push({ deviceId: row.device_id, tenantId: row.tenant_id, region: row.region, channelCount: row.channel_count, dataKeys, previousValidUntil, highWater, loadedAt: now });
+  }
+  return opened;
+}
+
 /**
  * Keys of many devices in one statement. The ingestion worker is the one documented reader
  * of device.keys outside the device part (DESIGN: storage); keys are opened here once.
@@ -37,46 +66,30 @@ export async function loadDeviceKeys(
   deviceIds: readonly string[],
   options: { anyPreviousKey?: boolean; lookbackMs?: number } = {},
 ): Promise<Map<string, DeviceKeys>> {
-  const { rows } = await pool.query<KeyRow>(
-    `select k.device_id, k.tenant_id, k.region, k.channel_count, k.data_key, k.previous_data_key, k.previous_valid_until,
-            hw.boot_seq, hw.seq
-     from device.keys k
-     left join lateral (
-       select r.boot_seq, r.seq from telemetry.readings r
-       where r.device_id = k.device_id and r.ts >= $2
-       order by r.boot_seq desc, r.seq desc limit 1
-     ) hw on true
-     where k.device_id = any($1::text[])`,
-    [deviceIds, new Date(Date.now() - (options.lookbackMs ?? 8 * 86_400_000))],
-  );
-  const now = Date.now();
-  return new Map(
-    rows.map((row) => {
-      const dataKeys = [openSecret(masterKey, 'device-data-key', row.data_key)];
-      const overlap = row.previous_valid_until ? row.previous_valid_until.getTime() > now : false;
-      if (row.previous_data_key && (overlap || options.anyPreviousKey)) {
-        dataKeys.push(openSecret(masterKey, 'device-data-key', row.previous_data_key));
-      }
-      const highWater = row.boot_seq === null ? null : { bootSeq: Number(row.boot_seq), seq: Number(row.seq) };
-      return [row.device_id, { deviceId: row.device_id, tenantId: row.tenant_id, region: row.region, channelCount: row.channel_count, dataKeys, highWater, loadedAt: now }];
-    }),
-  );
+  const { rows } = await pool.query<KeyRow>(`select ${KEY_COLUMNS} where k.device_id = any($2::text[])`, [lookbackStart(options.lookbackMs), deviceIds]);
+  return new Map((await openRows(masterKey, rows, options.anyPreviousKey)).map((keys) => [keys.deviceId, keys]));
 }
 
 /**
- * A short-lived in-memory cache of opened device keys, batching misses of the same tick
- * into one query (a cold worker meets thousands of devices at once). Unknown devices are
- * cached too, briefly, so garbage on the topic does not become a query per message.
+ * Opened device keys of the worker's region, all held in memory. `warm()` loads the whole
+ * region page by page before the worker subscribes (measured at 100,000 devices: looking
+ * keys up on demand, in batches of misses, queued tens of thousands of messages behind key
+ * queries that held every pool connection, and a TTL expired the whole fleet at once every
+ * minute); `refresh()` then reloads only rows created or rotated since the last load. Rows
+ * of device.keys are never deleted, so nothing needs evicting. A device registered after
+ * the last refresh is looked up on demand, misses of the same tick in one query; unknown
+ * devices are remembered briefly, so garbage on the topic does not become a query per message.
  */
 export class DeviceDirectory {
   private readonly cache = new Map<string, { keys: DeviceKeys | null; expires: number }>();
   private readonly loader: DataLoader<string, DeviceKeys | null>;
+  /** Database time from which `refresh()` looks for created or rotated rows. */
+  private since: Date | null = null;
 
   constructor(
-    pool: Pool,
-    masterKey: Buffer,
-    private readonly ttlMs = 60_000,
-    private readonly unknownTtlMs = 5_000,
+    private readonly pool: Pool,
+    private readonly masterKey: Buffer,
+    private readonly options: { region?: string; pageSize?: number; unknownTtlMs?: number } = {},
   ) {
     this.loader = new DataLoader(
       async (ids) => {
@@ -87,9 +100,44 @@ export class DeviceDirectory {
     );
   }
 
+  /** Loads every device of the region (`+`: all), a page per statement; returns how many. */
+  async warm(): Promise<number> {
+    const since = await this.databaseNow();
+    const pageSize = this.options.pageSize ?? 10_000;
+    let loaded = 0;
+    for (let after = ''; ; ) {
+      const { rows } = await this.pool.query<KeyRow>(
+        `select ${KEY_COLUMNS} where ($2 = '+' or k.region = $2) and k.device_id > $3 order by k.device_id limit $4`,
+        [lookbackStart(), this.options.region ?? '+', after, pageSize],
+      );
+      this.remember(await openRows(this.masterKey, rows));
+      loaded += rows.length;
+      if (rows.length < pageSize) break;
+      after = rows.at(-1)!.device_id;
+    }
+    this.since = since;
+    return loaded;
+  }
+
+  /** Reloads the rows created or rotated since the last load; returns how many. */
+  async refresh(): Promise<number> {
+    if (!this.since) return this.warm();
+    const since = await this.databaseNow();
+    // rows stamped before a slow transaction committed: look back a minute every time
+    const from = new Date(this.since.getTime() - 60_000);
+    const { rows } = await this.pool.query<KeyRow>(
+      `select ${KEY_COLUMNS} where ($2 = '+' or k.region = $2) and (k.created_at >= $3 or k.rotated_at >= $3)`,
+      [lookbackStart(), this.options.region ?? '+', from],
+    );
+    this.remember(await openRows(this.masterKey, rows));
+    this.since = since;
+    return rows.length;
+  }
+
   async get(deviceId: string): Promise<DeviceKeys | null> {
     const cached = this.cache.get(deviceId);
-    if (cached && cached.expires > Date.now()) return cached.keys;
+    if (cached?.keys) return withoutExpiredKey(cached.keys);
+    if (cached && cached.expires > Date.now()) return null;
     return this.reload(deviceId);
   }
 
@@ -100,15 +148,32 @@ export class DeviceDirectory {
     return this.reload(deviceId);
   }
 
+  get size(): number {
+    return this.cache.size;
+  }
+
+  private remember(opened: DeviceKeys[]): void {
+    for (const keys of opened) this.cache.set(keys.deviceId, { keys, expires: Infinity });
+  }
+
   private async reload(deviceId: string): Promise<DeviceKeys | null> {
     const keys = await this.loader.load(deviceId);
-    this.cache.set(deviceId, { keys, expires: Date.now() + (keys ? this.ttlMs : this.unknownTtlMs) });
-    if (this.cache.size > 500_000) this.evictExpired();
+    this.cache.set(deviceId, { keys, expires: keys ? Infinity : Date.now() + (this.options.unknownTtlMs ?? 5_000) });
+    if (this.cache.size > 2_000_000) this.evictUnknown();
     return keys;
   }
 
-  private evictExpired(): void {
-    const now = Date.now();
-    for (const [id, entry] of this.cache) if (entry.expires <= now) this.cache.delete(id);
+  private evictUnknown(): void {
+    for (const [id, entry] of this.cache) if (!entry.keys) this.cache.delete(id);
   }
+
+  private async databaseNow(): Promise<Date> {
+    return (await this.pool.query<{ now: Date }>('select now() as now')).rows[0]!.now;
+  }
+}
+
+/** The previous key stops being accepted when its rotation overlap ends, cached or not. */
+function withoutExpiredKey(keys: DeviceKeys): DeviceKeys {
+  if (keys.dataKeys.length > 1 && (keys.previousValidUntil ?? 0) <= Date.now()) keys.dataKeys = keys.dataKeys.slice(0, 1);
+  return keys;
 }

@@ -1,0 +1,48 @@
+import crypto from 'node:crypto';
+import { createPool, statementCount } from '../../lib/postgres';
+import { DeviceDirectory } from '../../subgraphs/device/ingest/device-keys';
+import { rotateDeviceKeys } from '../../subgraphs/device/keys.store';
+import { testConfig } from '../helpers/config';
+import { createTestTenant, provisionTestDevice } from '../helpers/devices';
+
+const config = testConfig();
+const pool = createPool(config.DATABASE_URL, { service: 'directory-test', max: 2, countStatements: true });
+const region = `dd${crypto.randomBytes(4).toString('hex')}`;
+const key = (base64url: string) => Buffer.from(base64url, 'base64url');
+
+afterAll(() => pool.end());
+
+describe('DeviceDirectory', () => {
+  it('loads the whole region at start, page by page, then answers without a query per device', async () => {
+    const tenantId = await createTestTenant(pool, region);
+    const devices = [];
+    for (let i = 0; i < 5; i += 1) devices.push(await provisionTestDevice(pool, config.masterKey, { tenantId, region }));
+    const elsewhere = await provisionTestDevice(pool, config.masterKey, { tenantId: await createTestTenant(pool, `${region}x`), region: `${region}x` });
+
+    const directory = new DeviceDirectory(pool, config.masterKey, { region, pageSize: 2 });
+    expect(await directory.warm()).toBe(5);
+    const before = statementCount();
+    for (const device of devices) expect((await directory.get(device.deviceId))?.dataKeys).toEqual([key(device.dataKey)]);
+    expect(statementCount()).toBe(before);
+    // another region's device is not preloaded, but still found on demand
+    expect((await directory.get(elsewhere.deviceId))?.region).toBe(`${region}x`);
+  });
+
+  it('picks up new devices and rotated keys on refresh; the previous key ends with its overlap', async () => {
+    const tenantId = await createTestTenant(pool, `${region}r`);
+    const device = await provisionTestDevice(pool, config.masterKey, { tenantId, region: `${region}r` });
+    const directory = new DeviceDirectory(pool, config.masterKey, { region: `${region}r` });
+    await directory.warm();
+
+    const added = await provisionTestDevice(pool, config.masterKey, { tenantId, region: `${region}r` });
+    const rotated = await rotateDeviceKeys(pool, config.masterKey, device.deviceId, 1);
+    expect(await directory.refresh()).toBeGreaterThanOrEqual(2);
+    const before = statementCount();
+    expect((await directory.get(added.deviceId))?.dataKeys).toEqual([key(added.dataKey)]);
+    expect((await directory.get(device.deviceId))?.dataKeys).toEqual([key(rotated.dataKey), key(device.dataKey)]);
+    expect(statementCount()).toBe(before);
+
+    await new Promise((resolve) => setTimeout(resolve, rotated.previousValidUntil.getTime() - Date.now() + 50));
+    expect((await directory.get(device.deviceId))?.dataKeys).toEqual([key(rotated.dataKey)]);
+  });
+});
