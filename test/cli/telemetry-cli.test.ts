@@ -1,6 +1,6 @@
-import { readingMessage, type SimulatedDevice } from '../../subgraphs/device/simulator/message';
+import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
-import { deadLetterReasons, ingestHarness, publish, storedCount, waitFor } from '../ingest/harness';
+import { deadLetterReasons, ingestHarness, publish, storedCount, waitFor, simulated } from '../ingest/harness';
 import { runCli } from '../helpers/run-cli';
 
 const h = ingestHarness();
@@ -10,7 +10,7 @@ describe('telemetry and ingest CLI', () => {
   it('lists dead letters and reports a reading altered after ingestion', async () => {
     await h.startWorker();
     const device = await h.device(3);
-    const sim: SimulatedDevice = { deviceId: device.deviceId, region: device.region, channels: 3, dataKey: Buffer.from(device.dataKey, 'base64url'), bootSeq: 1, seq: 0 };
+    const sim = simulated(device);
     const publisher = await h.publisher();
     const start = Math.floor(Date.now() / 1000) - 120;
     for (let i = 0; i < 5; i += 1) {

@@ -1,7 +1,7 @@
 import { CONTEXT_HEADER, ContextTokens } from '../../lib/context-token';
-import { readingMessage, type SimulatedDevice } from '../../subgraphs/device/simulator/message';
+import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
-import { ingestHarness, publish, storedCount, waitFor } from '../ingest/harness';
+import { ingestHarness, publish, storedCount, waitFor, simulated } from '../ingest/harness';
 import { clientCredentialsToken } from '../helpers/issuer';
 import { startPlatform, type Platform } from '../helpers/platform';
 import { clientOf } from '../helpers/tenants';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   ownToken = await clientCredentialsToken(platform.issuer.url, own.clientId, own.clientSecret, scopes.join(' '));
   otherToken = await clientCredentialsToken(platform.issuer.url, foreign.clientId, foreign.clientSecret, scopes.join(' '));
 
-  const sim: SimulatedDevice = { deviceId: device.deviceId, region: device.region, channels: 6, dataKey: Buffer.from(device.dataKey, 'base64url'), bootSeq: 1, seq: 0 };
+  const sim = simulated(device);
   const publisher = await h.publisher();
   for (let i = 0; i < 60; i += 1) {
     const { payload, mac } = readingMessage(sim, start + i * 5);

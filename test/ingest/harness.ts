@@ -7,6 +7,7 @@ import { createRedis, type Redis } from '../../lib/redis';
 import { createIngestWorker, type IngestWorker, type IngestWorkerOptions } from '../../subgraphs/device/ingest';
 import { testConfig } from '../helpers/config';
 import { createTestTenant, provisionTestDevice, type TestDevice } from '../helpers/devices';
+import type { SimulatedDevice } from '../../subgraphs/device/simulator/message';
 
 /**
  * Each test file gets a region and shared-subscription group of its own, so a developer's
@@ -95,4 +96,12 @@ export async function storedCount(pool: Pool, deviceId: string): Promise<number>
 export async function deadLetterReasons(pool: Pool, deviceId: string): Promise<string[]> {
   const { rows } = await pool.query<{ reason: string }>('select reason from telemetry.dead_letters where device_id = $1 order by id', [deviceId]);
   return rows.map((row) => row.reason);
+}
+
+/** A provisioned test device as the simulator plays it, with its counters starting where a test wants. */
+export function simulated(
+  device: { deviceId: string; region: string; channels: number; dataKey: string },
+  counters: { bootSeq: number; seq: number } = { bootSeq: 1, seq: 0 },
+): SimulatedDevice {
+  return { deviceId: device.deviceId, region: device.region, channels: device.channels, dataKey: Buffer.from(device.dataKey, 'base64url'), ...counters };
 }

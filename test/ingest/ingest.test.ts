@@ -2,21 +2,12 @@ import { tenantsScope } from '../../lib/tenant-scope';
 import { readings } from '../../subgraphs/telemetry/store-read';
 import { createTestTenant } from '../helpers/devices';
 import { latest } from '../../subgraphs/telemetry/latest-store';
-import { readingMessage, type SimulatedDevice } from '../../subgraphs/device/simulator/message';
-import { ingestHarness, publish, storedCount, waitFor } from './harness';
+import { readingMessage } from '../../subgraphs/device/simulator/message';
+import { ingestHarness, publish, storedCount, waitFor, simulated } from './harness';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 
 const h = ingestHarness();
 afterAll(() => h.close());
-
-const simulated = (device: { deviceId: string; region: string; channels: number; dataKey: string }): SimulatedDevice => ({
-  deviceId: device.deviceId,
-  region: device.region,
-  channels: device.channels,
-  dataKey: Buffer.from(device.dataKey, 'base64url'),
-  bootSeq: 1,
-  seq: 0,
-});
 
 describe('ingestion of signed readings', () => {
   it('stores 60 signed readings, keeps the latest in Redis and sums the FIVE_MINUTES rollup exactly', async () => {

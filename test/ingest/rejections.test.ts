@@ -1,27 +1,18 @@
 import { listDeadLetters } from '../../subgraphs/telemetry/dead-letters';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
-import { readingMessage, signPayload, type SimulatedDevice } from '../../subgraphs/device/simulator/message';
+import { readingMessage, signPayload } from '../../subgraphs/device/simulator/message';
 import { createTestTenant, provisionTestDevice } from '../helpers/devices';
-import { deadLetterReasons, ingestHarness, publish, storedCount, waitFor } from './harness';
+import { deadLetterReasons, ingestHarness, publish, storedCount, waitFor, simulated } from './harness';
 
 const h = ingestHarness();
 afterAll(() => h.close());
-
-const simulated = (device: { deviceId: string; region: string; channels: number; dataKey: string }): SimulatedDevice => ({
-  deviceId: device.deviceId,
-  region: device.region,
-  channels: device.channels,
-  dataKey: Buffer.from(device.dataKey, 'base64url'),
-  bootSeq: 7,
-  seq: 100,
-});
 
 describe('messages the worker refuses', () => {
   it('dead-letters each forged or malformed message with its reason, stores none, and stores a valid reading after', async () => {
     const worker = await h.startWorker();
     const device = await h.device(6);
     const other = await h.device(6);
-    const sim = simulated(device);
+    const sim = simulated(device, { bootSeq: 7, seq: 100 });
     const key = sim.dataKey;
     const topic = telemetryTopic(device.region, device.deviceId, 'se');
     const publisher = await h.publisher();

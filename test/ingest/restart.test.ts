@@ -1,31 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
-import { readingMessage, type SimulatedDevice } from '../../subgraphs/device/simulator/message';
+import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { createLogger } from '../../lib/logger';
 import { createIngestWorker } from '../../subgraphs/device/ingest';
 import { testConfig } from '../helpers/config';
 import { createPool } from '../../lib/postgres';
-import { ingestHarness, publish, storedCount, waitFor } from './harness';
+import { ingestHarness, publish, storedCount, waitFor, simulated } from './harness';
 import mqtt from 'mqtt';
 
 const h = ingestHarness();
 afterAll(() => h.close());
 
-const simulated = (device: { deviceId: string; region: string; channels: number; dataKey: string }): SimulatedDevice => ({
-  deviceId: device.deviceId,
-  region: device.region,
-  channels: device.channels,
-  dataKey: Buffer.from(device.dataKey, 'base64url'),
-  bootSeq: 2,
-  seq: 0,
-});
-
 describe('nothing is lost while the worker or the broker is away', () => {
   it('stores QoS 1 readings published while the worker was stopped, once it restarts (persistent session)', async () => {
     const first = await h.startWorker();
     const device = await h.device(4);
-    const sim = simulated(device);
+    const sim = simulated(device, { bootSeq: 2, seq: 0 });
     const publisher = await h.publisher();
     const start = Math.floor(Date.now() / 1000) - 600;
     const before = readingMessage(sim, start);
@@ -52,7 +43,7 @@ describe('nothing is lost while the worker or the broker is away', () => {
     const crashing = createIngestWorker({ config: h.config, pool: workerPool, redis: h.redis, logger, options });
     await crashing.start();
     const device = await h.device(3);
-    const sim = simulated(device);
+    const sim = simulated(device, { bootSeq: 2, seq: 0 });
     const publisher = await h.publisher();
     const blocker = await h.pool.connect();
     try {
@@ -95,7 +86,7 @@ describe('nothing is lost while the worker or the broker is away', () => {
     try {
       await worker.start();
       const device = await h.device(2);
-      const sim = simulated(device);
+      const sim = simulated(device, { bootSeq: 2, seq: 0 });
       const now = Math.floor(Date.now() / 1000) - 60;
 
       broker.kill('SIGKILL');
