@@ -14,6 +14,8 @@ module.exports = {
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   setupFiles: ['reflect-metadata'],
   testTimeout: 30000,
-  maxWorkers: 2,
+  // One test file at a time: every file shares the broker, and services started by one file
+  // (device subgraph, ingestion worker) would otherwise also handle another file's messages.
+  maxWorkers: 1,
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
 };
