@@ -13,7 +13,7 @@ import { closeServer, listen } from '../../lib/http';
 import { createLogger } from '../../lib/logger';
 import { migrate } from '../../lib/migrate';
 import { createPool, dropDatabase } from '../../lib/postgres';
-import { createRedis } from '../../lib/redis';
+import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
 import { operatorScope } from '../../lib/tenant-scope';
 import { createDeviceSubgraph } from '../../subgraphs/device';
 import { registerDevicesWithKeys } from '../../subgraphs/device/provisioning';
@@ -142,6 +142,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     await pool.end();
     await dropDatabase(url.toString());
+    await dropKeysWithPrefix(config.REDIS_URL, config.REDIS_KEY_PREFIX);
   }
 }
 

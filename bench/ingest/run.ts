@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
+import { dropKeysWithPrefix } from '../../lib/redis';
 import mqtt from 'mqtt';
 import { loadConfig } from '../../lib/config';
 import { migrate } from '../../lib/migrate';
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     await pool.end();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await dropDatabase(config.DATABASE_URL).catch((error) => log(`database not dropped: ${(error as Error).message}`));
-    await dropRedisKeys(config.REDIS_URL, env.REDIS_KEY_PREFIX).catch((error) => log(`redis keys not removed: ${(error as Error).message}`));
+    await dropKeysWithPrefix(config.REDIS_URL, env.REDIS_KEY_PREFIX).catch((error) => log(`redis keys not removed: ${(error as Error).message}`));
   }
 }
 
@@ -192,20 +192,6 @@ async function startProbe(pool: ReturnType<typeof createPool>, masterKey: Buffer
       await client.endAsync();
     },
   };
-}
-
-async function dropRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 const round = (value: number): number => Math.round(value * 100) / 100;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { migrate } from '../../lib/migrate';
 import { createPool, dropDatabase } from '../../lib/postgres';
-import { createRedis } from '../../lib/redis';
+import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
 import { createClient } from '../../auth/clients.store';
 import { registerDevicesWithKeys } from '../../subgraphs/device/provisioning';
 import { createTenant } from '../../subgraphs/tenancy/store';
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     await pool.end();
     await dropDatabase(databaseUrl);
+    await dropKeysWithPrefix(config.REDIS_URL, config.REDIS_KEY_PREFIX);
   }
 }
 
