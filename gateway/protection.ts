@@ -34,7 +34,7 @@ type ProtectionOptions = Pick<
  * and authorization then swaps in the filtered document. The defender comes after them:
  * it reads the response they shaped.
  */
-export function protectionOptions(config: Config, deps: { redis: Redis; rateLimitRedis: Redis; pool: Pool; index: AuthorizationIndex }): ProtectionOptions {
+export function protectionOptions(config: Config, deps: { redis: Redis; requestRedis: Redis; pool: Pool; index: AuthorizationIndex }): ProtectionOptions {
   const settingsOf = createClientSettingsCache(deps.pool);
   const defaultListSize = config.GATEWAY_DEFAULT_LIST_SIZE;
   return {
@@ -50,7 +50,7 @@ export function protectionOptions(config: Config, deps: { redis: Redis; rateLimi
       useTrustedDocuments(settingsOf),
       useCostLimit({ maxCost: config.GATEWAY_MAX_COST, defaultListSize }),
       useRateLimit({
-        limits: createRateLimits(deps.rateLimitRedis, config.RATE_LIMIT_WINDOW),
+        limits: createRateLimits(deps.requestRedis, config.RATE_LIMIT_WINDOW),
         settingsOf,
         principalLimit: config.RATE_LIMIT_PRINCIPAL,
         tenantLimit: config.RATE_LIMIT_TENANT,
@@ -59,7 +59,7 @@ export function protectionOptions(config: Config, deps: { redis: Redis; rateLimi
         maxCost: config.GATEWAY_MAX_COST,
       }),
       useAuthorization({ index: deps.index, cacheSize: config.AUTHORIZATION_CACHE_SIZE, maxNodes: config.GATEWAY_MAX_COST }),
-      useDefender(createDefender({ redis: deps.redis, pool: deps.pool, settings: defenderSettings(config) })),
+      useDefender(createDefender({ redis: deps.requestRedis, pool: deps.pool, settings: defenderSettings(config) })),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),

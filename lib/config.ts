@@ -57,6 +57,8 @@ export const envSchema = z.object({
   GATEWAY_BODY_LIMIT: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
   /** Per-request timeout of a gateway → subgraph call, milliseconds. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(10000),
+  /** 1: identical reads with the same identity in flight share one subgraph call (gateway/subgraph-client.ts). */
+  SUBGRAPH_DEDUPE_INFLIGHT: z.enum(['0', '1']).default('1'),
   /** Database pool size per service. */
   PG_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** How long a maintenance command waits for its device's answer before it expires, seconds. */

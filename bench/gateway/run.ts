@@ -14,6 +14,7 @@ import { setClientLimits } from '../../gateway/security.store';
 import { registerDevicesWithKeys } from '../../subgraphs/device/provisioning';
 import { createTenant } from '../../subgraphs/tenancy/store';
 import { freePort, waitUntil } from '../ingest/processes';
+import { processTreeCpuMs } from '../query/process-cpu';
 
 /** The queries, each through the gateways and the closest subgraph-only equivalent for (d). */
 const QUERIES = {
@@ -33,21 +34,31 @@ const QUERIES = {
 /**
  * `node bin/build.cjs && node dist/bench/gateway/run.js [--seconds 10] [--connections 20]`:
  * issuer, tenancy/fleet/telemetry subgraphs and four targets, each its own process, on a
- * throwaway database: (a) our gateway with every protection on (also with 2 workers),
- * (b) plain @apollo/gateway, (c) @graphql-hive/gateway, (d) the subgraph directly.
+ * throwaway database: (a) our gateway with every protection on (also with 2 workers, and
+ * without in-flight sharing), (b) plain @apollo/gateway, (c) @graphql-hive/gateway (also
+ * without in-flight sharing), (d) the subgraph directly.
  * Prints the machine, a table, and one JSON line last.
  */
+const ratio = (a?: { rps: number }, b?: { rps: number }) => +((a?.rps ?? NaN) / (b?.rps ?? NaN)).toFixed(2);
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '10' },
       connections: { type: 'string', default: '20' },
       only: { type: 'string' },
-      // Writes a V8 CPU profile of our gateway into this directory (open it in Chrome DevTools).
+      queries: { type: 'string' },
+      // Writes a V8 CPU profile of one of our gateways into this directory (open it in Chrome DevTools).
       profile: { type: 'string' },
+      'profile-target': { type: 'string', default: 'a-ours-no-sharing' },
+      // Moderate load for the added-latency goal: this many requests per second in total (0: skip).
+      rate: { type: 'string', default: '50' },
+      // Which measurements: `throughput` (as fast as the connections go), `moderate` (fixed rate).
+      phases: { type: 'string', default: 'throughput,moderate' },
     },
   });
   const only = values.only?.split(',');
+  const queryNames = (values.queries?.split(',') ?? Object.keys(QUERIES)).filter((name): name is keyof typeof QUERIES => name in QUERIES);
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
   const base = loadConfig();
@@ -112,22 +123,39 @@ async function main(): Promise<void> {
       supergraph = supergraph.replace(new RegExp(`(name: "${name}", url: ")[^"]*"`), `$1http://127.0.0.1:${port}/graphql"`);
     }
 
-    const targets: Record<string, { url: (query: keyof typeof QUERIES) => string; headers: Record<string, string> }> = {};
+    const targets: Record<string, { url: (query: keyof typeof QUERIES) => string; headers: Record<string, string>; pid?: number }> = {};
     const bearer = { authorization: `Bearer ${tokenResponse.access_token}` };
-    for (const [name, workers] of [['a-ours', '1'], ['a-ours-2-workers', '2']] as const) {
+    // Every connection sends the same request with the same token, so identical reads overlap
+    // all the time: both our gateway and Hive share them by default (one subgraph call for
+    // many client requests), which callers with different identities never get. The
+    // `-no-sharing` targets measure that case.
+    const ours = [
+      ['a-ours', { GATEWAY_WORKERS: '1' }],
+      ['a-ours-no-sharing', { GATEWAY_WORKERS: '1', SUBGRAPH_DEDUPE_INFLIGHT: '0' }],
+      ['a-ours-2-workers', { GATEWAY_WORKERS: '2' }],
+    ] as const;
+    for (const [name, extra] of ours) {
       const port = await freePort();
-      start('dist/gateway/main.js', { ...shared, GATEWAY_PORT: String(port), GATEWAY_WORKERS: workers }, values.profile && workers === '1' ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []);
-      targets[name] = { url: () => `http://127.0.0.1:${port}/graphql`, headers: bearer };
+      const child = start('dist/gateway/main.js', { ...shared, GATEWAY_PORT: String(port), ...extra }, values.profile && name === values['profile-target'] ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []);
+      targets[name] = { url: () => `http://127.0.0.1:${port}/graphql`, headers: bearer, pid: child.pid };
     }
-    for (const kind of ['apollo', 'hive'] as const) {
+    const baselines = [
+      ['b-plain-apollo', { KIND: 'apollo' }],
+      ['c-hive', { KIND: 'hive' }],
+      ['c-hive-no-sharing', { KIND: 'hive', SHARING: '0' }],
+    ] as const;
+    for (const [name, extra] of baselines) {
       const port = await freePort();
-      start('dist/bench/gateway/serve-baseline.js', { KIND: kind, PORT: String(port), SUPERGRAPH: supergraph, CONTEXT_TOKEN: contextToken });
-      targets[kind === 'apollo' ? 'b-plain-apollo' : 'c-hive'] = { url: () => `http://127.0.0.1:${port}/graphql`, headers: {} };
+      const child = start('dist/bench/gateway/serve-baseline.js', { ...extra, PORT: String(port), SUPERGRAPH: supergraph, CONTEXT_TOKEN: contextToken });
+      targets[name] = { url: () => `http://127.0.0.1:${port}/graphql`, headers: {}, pid: child.pid };
     }
     targets['d-subgraph'] = { url: (query) => urls[QUERIES[query].subgraph === 'fleet' ? 'FLEET_URL' : 'TENANCY_URL'], headers: { 'x-cypernex-context': contextToken } };
 
-    const results: Record<string, Record<string, { rps: number; p50: number; p99: number; errors: number }>> = {};
-    for (const query of Object.keys(QUERIES) as (keyof typeof QUERIES)[]) {
+    // The gateway process's own CPU per request: unlike throughput it hardly depends on what
+    // else the two cores run (the load generator, the subgraphs, the databases).
+    const results: Record<string, Record<string, { rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest?: number }>> = {};
+    const phases = values.phases.split(',');
+    for (const query of phases.includes('throughput') ? queryNames : []) {
       results[query] = {};
       for (const [name, target] of Object.entries(targets)) {
         if (only && !only.includes(name)) continue;
@@ -140,9 +168,33 @@ async function main(): Promise<void> {
           return response.ok && !json.errors;
         }, `${name} to answer ${query}`, 30_000);
         await autocannon({ url: target.url(query), method: 'POST', headers, body, connections, duration: 2 });
+        const cpuBefore = target.pid ? processTreeCpuMs(target.pid) : Number.NaN;
         const run = await autocannon({ url: target.url(query), method: 'POST', headers, body, connections, duration: seconds });
-        results[query][name] = { rps: Math.round(run.requests.average), p50: run.latency.p50, p99: run.latency.p99, errors: run.errors + run.non2xx };
-        log(`${query.padEnd(10)} ${name.padEnd(18)} ${String(results[query][name].rps).padStart(6)} req/s  p50 ${run.latency.p50} ms  p99 ${run.latency.p99} ms  errors ${results[query][name].errors}`);
+        const cpuMsPerRequest = target.pid ? +((processTreeCpuMs(target.pid) - cpuBefore) / run.requests.total).toFixed(3) : undefined;
+        results[query][name] = { rps: Math.round(run.requests.average), p50: run.latency.p50, p99: run.latency.p99, errors: run.errors + run.non2xx, cpuMsPerRequest };
+        const cpu = cpuMsPerRequest === undefined ? '' : `  cpu ${cpuMsPerRequest} ms/req`;
+        log(`${query.padEnd(10)} ${name.padEnd(18)} ${String(results[query][name].rps).padStart(6)} req/s  p50 ${run.latency.p50} ms  p99 ${run.latency.p99} ms  errors ${results[query][name].errors}${cpu}`);
+      }
+    }
+    // Added latency at moderate load: a fixed request rate instead of as fast as possible.
+    const rate = Number(values.rate);
+    const moderate: Record<string, Record<string, { p50: number; p90: number; p99: number; addedP99: number }>> = {};
+    // One connection: each request's own path, not queueing behind a burst of others.
+    for (const query of phases.includes('moderate') && rate > 0 ? queryNames : []) {
+      const latency: Record<string, { p50: number; p90: number; p99: number }> = {};
+      for (const name of ['d-subgraph', 'a-ours', 'a-ours-no-sharing']) {
+        const target = targets[name];
+        if (!target || (only && !only.includes(name))) continue;
+        const body = JSON.stringify({ query: name === 'd-subgraph' ? QUERIES[query].direct : QUERIES[query].gateway });
+        const headers = { 'content-type': 'application/json', ...target.headers };
+        await autocannon({ url: target.url(query), method: 'POST', headers, body, connections: 1, overallRate: rate, duration: 3 });
+        const run = await autocannon({ url: target.url(query), method: 'POST', headers, body, connections: 1, overallRate: rate, duration: seconds });
+        latency[name] = { p50: run.latency.p50, p90: run.latency.p90, p99: run.latency.p99 };
+      }
+      const direct = latency['d-subgraph']?.p99 ?? NaN;
+      moderate[query] = Object.fromEntries(Object.entries(latency).map(([name, l]) => [name, { ...l, addedP99: l.p99 - direct }]));
+      for (const [name, l] of Object.entries(moderate[query])) {
+        log(`${query.padEnd(10)} ${name.padEnd(18)} at ${rate} req/s: p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  added p99 over d ${l.addedP99} ms`);
       }
     }
     const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
@@ -150,10 +202,15 @@ async function main(): Promise<void> {
     const ratios = Object.fromEntries(
       Object.entries(results).map(([query, r]) => [
         query,
-        { oursOverPlain: +((r['a-ours']?.rps ?? NaN) / (r['b-plain-apollo']?.rps ?? NaN)).toFixed(2), oursOverHive: +((r['a-ours']?.rps ?? NaN) / (r['c-hive']?.rps ?? NaN)).toFixed(2) },
+        {
+          oursOverPlain: ratio(r['a-ours'], r['b-plain-apollo']),
+          oursOverHive: ratio(r['a-ours'], r['c-hive']),
+          oursNoSharingOverPlain: ratio(r['a-ours-no-sharing'], r['b-plain-apollo']),
+          oursNoSharingOverHiveNoSharing: ratio(r['a-ours-no-sharing'], r['c-hive-no-sharing']),
+        },
       ]),
     );
-    console.log(JSON.stringify({ connections, seconds, machine, results, ratios }));
+    console.log(JSON.stringify({ connections, seconds, machine, results, ratios, moderate: { rate, connections: 1, latency: moderate } }));
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await pool.end();

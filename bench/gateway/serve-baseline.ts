@@ -7,7 +7,7 @@ import { handleGraphQL } from '../../lib/apollo-http';
  * The comparison gateways of the benchmark, each in its own process like ours: `apollo`
  * is plain @apollo/gateway + Apollo Server without plugins, `hive` is
  * @graphql-hive/gateway-runtime; both forward the benchmark's fixed context token.
- * Env: KIND, PORT, SUPERGRAPH (SDL), CONTEXT_TOKEN.
+ * Env: KIND, PORT, SUPERGRAPH (SDL), CONTEXT_TOKEN, SHARING (0: Hive without in-flight sharing).
  */
 async function main(): Promise<void> {
   const { KIND, PORT, SUPERGRAPH = '' } = process.env;
@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     const runtime = createGatewayRuntime({
       supergraph: SUPERGRAPH,
       logging: false,
+      // Hive shares identical reads in flight by default (@graphql-tools/executor-http).
+      ...(process.env.SHARING === '0' ? { transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } } } : {}),
       plugins: () => [
         {
           onFetch({ options, setOptions }: { options: RequestInit; setOptions: (options: RequestInit) => void }) {

@@ -9,6 +9,16 @@ const TICKS_PER_SECOND = 100;
  * hardly depends on what else the machine runs. NaN where there is no /proc.
  */
 export function groupCpuMs(groupId: number): number {
+  return cpuMsWhere((fields) => Number(fields[2]) === groupId);
+}
+
+/** CPU time (user + system, ms) of one process and its direct children (e.g. cluster workers). */
+export function processTreeCpuMs(pid: number): number {
+  return cpuMsWhere((fields, id) => id === pid || Number(fields[1]) === pid);
+}
+
+/** `fields` are those after the parenthesised command name: state ppid pgrp ... utime(11) stime(12). */
+function cpuMsWhere(selected: (fields: string[], pid: number) => boolean): number {
   let entries: string[];
   try {
     entries = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
@@ -23,9 +33,8 @@ export function groupCpuMs(groupId: number): number {
     } catch {
       continue;
     }
-    // Fields after the parenthesised command name: state ppid pgrp ... utime(14) stime(15).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === groupId) ticks += Number(fields[11]) + Number(fields[12]);
+    if (selected(fields, Number(pid))) ticks += Number(fields[11]) + Number(fields[12]);
   }
   return (ticks * 1000) / TICKS_PER_SECOND;
 }

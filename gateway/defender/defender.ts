@@ -22,34 +22,28 @@ export interface DefenderDeps {
 
 /**
  * The defender's state lives in Redis, so every gateway replica counts into the same
- * windows and sees the same throttles: one pipelined round trip per request adds its
- * counts, reads the windows back and reads the principal's throttle. Only a tripped rule
+ * windows and sees the same throttles: one round trip per request (auto-pipelined with
+ * the other requests of the same tick) adds its counts, reads the windows back and reads
+ * the principal's throttle. Only a tripped rule
  * or a throttled principal costs more.
  */
 export function createDefender(deps: DefenderDeps): Defender {
   const { redis, settings } = deps;
   const watched = new Set<Counter>(settings.rules.flatMap((rule) => (rule.name === 'enumeration' ? ['enumeration', 'lookups'] : [rule.name])));
 
+  // Separate commands rather than a pipeline: on the gateway's auto-pipelined connection the
+  // commands of every request in the same tick leave in one write.
   const counts = async (principal: Principal, observations: Observations) => {
     const key = principalKey(principal);
     const now = Date.now();
     const counters = (Object.entries(observations) as [Counter, number][]).filter(([counter, n]) => n > 0 && watched.has(counter));
-    const pipeline = redis.pipeline().get(throttleKey(key));
-    const slots = counters.map(([counter, n]) => {
+    const throttle = redis.get(throttleKey(key));
+    const windows = counters.map(async ([counter, n]) => {
       const slot = windowSlot(counter, key, settings.windowSeconds, now);
-      pipeline.incrby(slot.current, n).expire(slot.current, settings.windowSeconds * 2).get(slot.previous);
-      return { counter, slot };
+      const [current, , previous] = await Promise.all([redis.incrby(slot.current, n), redis.expire(slot.current, settings.windowSeconds * 2), redis.get(slot.previous)]);
+      return [counter, estimate(current, Number(previous ?? 0), slot.weight)] as const;
     });
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error);
-    if (failed) throw failed[0];
-    const estimates = new Map<Counter, number>();
-    slots.forEach(({ counter, slot }, i) => {
-      const current = Number(results[1 + i * 3]![1]);
-      const previous = Number(results[3 + i * 3]![1] ?? 0);
-      estimates.set(counter, estimate(current, previous, slot.weight));
-    });
-    return { throttle: results[0]![1] as string | null, estimates };
+    return { throttle: await throttle, estimates: new Map<Counter, number>(await Promise.all(windows)) };
   };
 
   const tripped = (rule: Rule, estimates: Map<Counter, number>): number | null => {
