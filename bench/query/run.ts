@@ -98,9 +98,24 @@ async function main(): Promise<void> {
         (data) => (data as { device: { readings: unknown[] } }).device.readings.length === 365 * 24,
         Math.max(20, Math.round(ITERATIONS / 2)),
       ),
+      // The same two windows as columns (Device.readingSeries): one leaf value per column.
+      rawDaySeries: await measure(
+        gateway,
+        'query ($id: ID!, $from: DateTime!, $to: DateTime!) { device(id: $id) { readingSeries(from: $from, to: $to) { timestamps durations channels { eReal powerW vRMS iRMS } } } }',
+        { id: devices[0]!.id, from: dayStart.toISOString(), to: new Date(dayStart.getTime() + 86_400_000).toISOString() },
+        (data) => seriesLength(data) === 17_280,
+        Math.max(20, Math.round(ITERATIONS / 4)),
+      ),
+      hourYearSeries: await measure(
+        gateway,
+        'query ($id: ID!, $from: DateTime!, $to: DateTime!) { device(id: $id) { readingSeries(from: $from, to: $to, granularity: HOUR) { timestamps durations channels { eReal powerW } } } }',
+        { id: devices[0]!.id, from: yearStart.toISOString(), to: dayStart.toISOString() },
+        (data) => seriesLength(data) === 365 * 24,
+        Math.max(20, Math.round(ITERATIONS / 2)),
+      ),
     };
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, load: os.loadavg().map((l) => +l.toFixed(2)) };
-    console.log(JSON.stringify({ benchmark: 'query', machine, goalsMs: { latest100P99: 30, rawDayP99: 150, hourYearP99: 100 }, results }));
+    console.log(JSON.stringify({ benchmark: 'query', machine, goalsMs: { latest100P99: 30, rawDayP99: 150, hourYearP99: 100, rawDaySeriesP99: 150, hourYearSeriesP99: 100 }, results }));
   } finally {
     stopPlatform();
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -127,6 +142,8 @@ async function accessToken(issuer: string, id: string, secret: string): Promise<
   if (!body.access_token) throw new Error(`bench: no token: ${JSON.stringify(body)}`);
   return body.access_token;
 }
+
+const seriesLength = (data: unknown) => (data as { device: { readingSeries: { timestamps: unknown[] } } }).device.readingSeries.timestamps.length;
 
 const count = (data: unknown, field: string) => (JSON.stringify(data).match(new RegExp(`"${field}":\\{`, 'g')) ?? []).length;
 

@@ -8,7 +8,7 @@ import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../../lib/config';
 import { migrate } from '../../lib/migrate';
-import { createPool, dropDatabase } from '../../lib/postgres';
+import { createPool, dropDatabase, statementCount } from '../../lib/postgres';
 import { ResolvedScope, operatorScope, tenantsScope } from '../../lib/tenant-scope';
 import type { Principal } from '../../lib/principal';
 import { committedSupergraph, forGatewayRuntime } from '../../gateway/supergraph';
@@ -17,10 +17,12 @@ import { createTenant } from '../../subgraphs/tenancy/store';
 import { buildTelemetrySchema } from '../../subgraphs/telemetry';
 import { createTelemetryLoaders, type DatasetLinkSigner } from '../../subgraphs/telemetry/loaders';
 import { readings } from '../../subgraphs/telemetry/store-read';
+import { optionalColumns } from '../../subgraphs/telemetry/reading';
+import { readingSeries } from '../../subgraphs/telemetry/store-series';
 import { seedDay, seedYearOfHours } from './data';
 
 /**
- * `node dist/bench/query/stages.js`: where the time of `bench:query`'s two big queries goes,
+ * `node dist/bench/query/stages.js`: where the time of `bench:query`'s big queries goes,
  * stage by stage, in one process (no HTTP): the telemetry store read, the subgraph's execution
  * on graphql-js and compiled, JSON in and out, and @apollo/gateway's own work on the answer
  * (fed canned subgraph answers). CPU milliseconds per stage, which other load on the machine
@@ -29,6 +31,9 @@ import { seedDay, seedYearOfHours } from './data';
 const ROUNDS = Number(process.env.BENCH_ITERATIONS ?? 8);
 const RAW_SHAPE = 'timestamp duration channels { eReal powerW vRMS iRMS }';
 const HOUR_SHAPE = 'timestamp duration channels { eReal powerW }';
+const RAW_SERIES_SHAPE = 'timestamps durations channels { eReal powerW vRMS iRMS }';
+const HOUR_SERIES_SHAPE = 'timestamps durations channels { eReal powerW }';
+type Field = 'readings' | 'readingSeries';
 
 async function main(): Promise<void> {
   const base = loadConfig();
@@ -55,33 +60,41 @@ async function main(): Promise<void> {
     const gateway = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: forGatewayRuntime(committedSupergraph()), buildService: () => canned }) });
     await gateway.start();
 
-    const stages = async (name: string, from: Date, to: Date, granularity: 'RAW' | 'HOUR', shape: string) => {
-      const rows = (await readings(pool, scope, [device!.id], from, to, granularity)).get(device!.id)!;
+    const stages = async (name: string, from: Date, to: Date, granularity: 'RAW' | 'HOUR', shape: string, field: Field = 'readings') => {
+      // The optional columns the resolver would read for this shape (store-series.ts).
+      const columns = optionalColumns.filter((column) => new RegExp(`\\b${column}\\b`).test(shape));
+      const read = () =>
+        field === 'readings' ? readings(pool, scope, [device!.id], from, to, granularity) : readingSeries(pool, scope, [device!.id], from, to, granularity, columns);
+      const rows = (await read()).get(device!.id)!;
       const document = parse(
-        `query ($representations: [_Any!]!, $from: DateTime!, $to: DateTime!, $granularity: Granularity) { _entities(representations: $representations) { ... on Device { readings(from: $from, to: $to, granularity: $granularity) { ${shape} } } } }`,
+        `query ($representations: [_Any!]!, $from: DateTime!, $to: DateTime!, $granularity: Granularity) { _entities(representations: $representations) { ... on Device { ${field}(from: $from, to: $to, granularity: $granularity) { ${shape} } } } }`,
       );
       const variables = { representations: [{ __typename: 'Device', id: device!.id }], from: from.toISOString(), to: to.toISOString(), granularity };
       // The store read is measured on its own: here every execution gets the rows from a primed loader.
       const context = () => {
         const loaders = createTelemetryLoaders({ pool, principal, scope: async () => resolved }, null as unknown as Redis, null as unknown as DatasetLinkSigner);
-        loaders.readings.prime({ deviceId: device!.id, from, to, granularity }, rows);
+        const key = { deviceId: device!.id, from, to, granularity };
+        if (Array.isArray(rows)) loaders.readings.prime(key, rows);
+        else loaders.readingSeries.prime({ ...key, columns }, rows);
         return { principal, scope: async () => resolved, pool, requestId: 'bench', loaders };
       };
       const compiled = compileQuery(schema, document);
       if (!isCompiledQuery(compiled)) throw new Error('bench: graphql-jit refused the query');
+      const statementsBefore = statementCount();
       const result = await execute({ schema, document, variableValues: variables, contextValue: context() });
+      if (statementCount() !== statementsBefore) throw new Error('bench: the primed loader missed; execution read the database');
       telemetryAnswer = JSON.stringify(result);
-      const clientQuery = `query ($id: ID!, $from: DateTime!, $to: DateTime!, $granularity: Granularity) { device(id: $id) { readings(from: $from, to: $to, granularity: $granularity) { ${shape} } } }`;
+      const clientQuery = `query ($id: ID!, $from: DateTime!, $to: DateTime!, $granularity: Granularity) { device(id: $id) { ${field}(from: $from, to: $to, granularity: $granularity) { ${shape} } } }`;
       const shaped = await gateway.executeOperation({ query: clientQuery, variables: { id: device!.id, ...variables } });
       const final = shaped.body.kind === 'single' ? (shaped.body.singleResult as ExecutionResult) : null;
       if (!final || final.errors) throw new Error(`bench: gateway answer: ${JSON.stringify(final?.errors)}`);
       return {
         query: name,
         shape,
-        readings: rows.length,
+        readings: Array.isArray(rows) ? rows.length : rows.timestamps.length,
         subgraphAnswerBytes: telemetryAnswer.length,
         cpuMs: {
-          storeRead: await cpu(() => readings(pool, scope, [device!.id], from, to, granularity)),
+          storeRead: await cpu(read),
           executeGraphqlJs: await cpu(async () => execute({ schema, document, variableValues: variables, contextValue: context() })),
           executeCompiled: await cpu(async () => compiled.query(undefined, context(), variables)),
           subgraphStringify: await cpu(async () => JSON.stringify(result)),
@@ -94,9 +107,11 @@ async function main(): Promise<void> {
     const rawDay = await stages('rawDay', dayStart, new Date(dayStart.getTime() + 86_400_000), 'RAW', RAW_SHAPE);
     const rawDayLight = await stages('rawDay', dayStart, new Date(dayStart.getTime() + 86_400_000), 'RAW', 'timestamp channels { powerW }');
     const hourYear = await stages('hourYear', yearStart, dayStart, 'HOUR', HOUR_SHAPE);
+    const rawDaySeries = await stages('rawDaySeries', dayStart, new Date(dayStart.getTime() + 86_400_000), 'RAW', RAW_SERIES_SHAPE, 'readingSeries');
+    const hourYearSeries = await stages('hourYearSeries', yearStart, dayStart, 'HOUR', HOUR_SERIES_SHAPE, 'readingSeries');
     await gateway.stop();
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, load: os.loadavg().map((l) => +l.toFixed(2)) };
-    console.log(JSON.stringify({ benchmark: 'query-stages', machine, rounds: ROUNDS, stages: [rawDay, rawDayLight, hourYear] }));
+    console.log(JSON.stringify({ benchmark: 'query-stages', machine, rounds: ROUNDS, stages: [rawDay, rawDayLight, hourYear, rawDaySeries, hourYearSeries] }));
   } finally {
     await pool.end();
     await dropDatabase(databaseUrl);

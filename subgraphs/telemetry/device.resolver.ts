@@ -1,11 +1,17 @@
-import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import { RequiresScopes } from '../../schema/authorization';
+import { selectedFieldNames } from '../selected-fields';
 import { TelemetryDevice } from './device';
 import type { TelemetryContext } from './loaders';
-import type { ReadingRow, ReadingValues } from './reading';
+import { optionalColumns, type ReadingColumns, type ReadingRow, type ReadingValues } from './reading';
+import { ReadingSeries } from './reading-series.type';
 import { GranularityEnum, Reading } from './reading.type';
 import { ReadingsArgs } from './readings.args';
 import { checkWindow } from './window';
+
+/** CONTRACT §5. */
+const powerOf = (eReal: number, duration: number): number => (duration > 0 ? eReal / duration : 0);
 
 /** Arrays are indexed by channel position (CONTRACT §6); powerW = eReal / duration (§5). */
 export function toReading(row: Pick<ReadingRow, 'duration' | 'frequency' | 'eReal' | 'eReactive' | 'vRMS' | 'iRMS'> & { timestamp: Date }): Reading {
@@ -19,7 +25,24 @@ export function toReading(row: Pick<ReadingRow, 'duration' | 'frequency' | 'eRea
       eReactive: row.eReactive?.[index] ?? null,
       vRMS: row.vRMS?.[index] ?? null,
       iRMS: row.iRMS?.[index] ?? null,
-      powerW: row.duration > 0 ? eReal / row.duration : 0,
+      powerW: powerOf(eReal, row.duration),
+    })),
+  };
+}
+
+/** Columns as `readingSeries` serves them: channel `i` is position `i`, powerW as in `toReading`. */
+export function toReadingSeries(granularity: GranularityEnum, columns: ReadingColumns): ReadingSeries {
+  const { timestamps, durations } = columns;
+  return {
+    granularity,
+    count: timestamps.length,
+    timestamps,
+    durations,
+    frequency: columns.frequency,
+    channels: columns.channels.map((channel, index) => ({
+      index,
+      ...channel,
+      powerW: channel.eReal.map((eReal, i) => (eReal === null ? null : powerOf(eReal, durations[i]!))),
     })),
   };
 }
@@ -46,5 +69,22 @@ export class TelemetryDeviceResolver {
     checkWindow(from, to, granularity);
     const rows = await context.loaders.readings.load({ deviceId: device.id, from, to, granularity });
     return rows.map(toReading);
+  }
+
+  @FieldResolver(() => ReadingSeries, {
+    description: 'The readings of `readings` as columns, one array per quantity, for data-mining tools (Orange3, notebooks).',
+  })
+  @RequiresScopes([['telemetry:read']])
+  async readingSeries(
+    @Root() device: TelemetryDevice,
+    @Args(() => ReadingsArgs) { from, to, granularity: requested }: ReadingsArgs,
+    @Ctx() context: TelemetryContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<ReadingSeries> {
+    const granularity = requested ?? GranularityEnum.RAW;
+    checkWindow(from, to, granularity);
+    const selected = selectedFieldNames(info);
+    const columns = optionalColumns.filter((column) => selected.has(column));
+    return toReadingSeries(granularity, await context.loaders.readingSeries.load({ deviceId: device.id, from, to, granularity, columns }));
   }
 }

@@ -1,6 +1,6 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
-/** Device is owned by fleet; telemetry contributes `latestReading` and `readings`. */
+/** Device is owned by fleet; telemetry contributes `latestReading`, `readings` and `readingSeries`. */
 @ObjectType('Device')
 @Directive('@key(fields: "id")')
 export class TelemetryDevice {

@@ -56,3 +56,31 @@ export interface ReadingRow {
 }
 
 export const readingKey = (deviceId: string, timestamp: number, duration: number): string => `${deviceId}|${timestamp}|${duration}`;
+
+/** One value per reading (or rollup bucket) of a window, in time order; null where one has none. */
+export type Series = (number | null)[];
+
+/** The columns a series read leaves out unless asked for; eReal is always read (channel count, powerW). */
+export const optionalColumns = ['frequency', 'eReactive', 'vRMS', 'iRMS'] as const;
+export type OptionalColumn = (typeof optionalColumns)[number];
+
+/**
+ * What `readingSeries` serves: the rows of a window as columns, position i being row i. An
+ * optional column not asked for is absent (undefined), so that serving it by mistake fails
+ * as a non-null field without a value rather than answering with made-up data.
+ */
+export interface ReadingColumns {
+  /** Start of each interval, unix seconds. */
+  timestamps: Series;
+  durations: Series;
+  frequency?: Series;
+  /** Per channel position, as many as the readings have channels (V and I averaged for rollups). */
+  channels: ChannelColumns[];
+}
+
+export interface ChannelColumns {
+  eReal: Series;
+  eReactive?: Series;
+  vRMS?: Series;
+  iRMS?: Series;
+}

@@ -5,24 +5,64 @@ import { readFloat8Arrays, sentArrays } from './float8-arrays';
 import type { Granularity, ReadingRow } from './reading';
 import { bucketExpression, rollupTables } from './rollups';
 
-interface RollupRow {
+/** The devices of `deviceIds` a device-restricted token may read; row-level security does the rest. */
+export const visibleDevices = (scope: TenantScope, deviceIds: readonly string[]): string[] =>
+  scope.kind === 'tenants' && scope.deviceIds ? deviceIds.filter((id) => scope.deviceIds!.includes(id)) : [...deviceIds];
+
+const averageFrequency = (sum: string, count: string): string => `case when ${count} > 0 then ${sum} / ${count} end`;
+
+/** Where a window's rows come from, as SQL: a condition on device_id and the bounds of [from, to). */
+export interface WindowSql {
+  devices: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * The rows of a window in time order per device, as both reads of this store take them:
+ * device_id, ts, duration, readings (how many readings a row holds), frequency, and the
+ * per-channel arrays e_real, e_reactive, v_rms, i_rms, where V and I are still sums for
+ * rollups (divided by `readings` on read). Rollups sum energies and average V, I and f
+ * (CONTRACT §5); a rollup row's `duration` is the seconds its readings cover, so
+ * `powerW = eReal / duration` stays an average power when readings are missing.
+ * FIFTEEN_MINUTES is folded from FIVE_MINUTES.
+ */
+export function windowRows(granularity: Granularity, { devices, from, to }: WindowSql): string {
+  if (granularity === 'RAW') {
+    return `select device_id, ts, duration, 1 as readings, frequency, e_real, e_reactive, v_rms, i_rms from telemetry.readings
+      where ${devices} and ts >= ${from} and ts < ${to} order by device_id, ts, duration`;
+  }
+  if (granularity === 'FIFTEEN_MINUTES') {
+    return `select device_id, ${bucketExpression('15 minutes', 'bucket')} as ts, sum(duration)::int as duration, sum(readings)::int as readings,
+        ${averageFrequency('sum(frequency_sum)', 'sum(frequency_count)::int')} as frequency,
+        telemetry.sum_arrays(e_real) as e_real, telemetry.sum_arrays(e_reactive) as e_reactive,
+        telemetry.sum_arrays(v_rms_sum) as v_rms, telemetry.sum_arrays(i_rms_sum) as i_rms
+      from ${rollupTables.FIVE_MINUTES.table} where ${devices} and bucket >= ${from} and bucket < ${to}
+      group by 1, 2 order by 1, 2`;
+  }
+  return `select device_id, bucket as ts, duration, readings, ${averageFrequency('frequency_sum', 'frequency_count')} as frequency,
+      e_real, e_reactive, v_rms_sum as v_rms, i_rms_sum as i_rms
+    from ${rollupTables[granularity].table} where ${devices} and bucket >= ${from} and bucket < ${to} order by device_id, bucket`;
+}
+
+/** Sums of V or I over a rollup row's readings, as averages (a raw row holds one reading). */
+const averaged = (sums: number[], readings: number): number[] => (readings === 1 ? sums : sums.map((sum) => sum / readings));
+
+interface Row {
   device_id: string;
-  bucket: Date;
-  readings: number;
+  ts: Date;
   duration: number;
-  /** e_real, e_reactive, v_rms_sum, i_rms_sum (float8-arrays.ts). */
+  readings: number;
+  frequency: number | null;
+  /** e_real, e_reactive, v_rms, i_rms (float8-arrays.ts). */
   arrays: Buffer;
-  frequency_sum: number;
-  frequency_count: number;
 }
 
 /**
  * Readings of several devices in [from, to), grouped by device, in time order, through
- * the caller's tenant scope (row-level security filters other tenants' devices out).
- * Rollups sum energies and average V, I and f (CONTRACT §5); a rollup row's `duration` is
- * the seconds its readings cover, so `powerW = eReal / duration` stays an average power
- * when readings are missing. FIFTEEN_MINUTES is folded from FIVE_MINUTES. Window caps per
- * granularity are the caller's (the subgraph's) to enforce.
+ * the caller's tenant scope (row-level security filters other tenants' devices out), as
+ * `windowRows` defines them. Window caps per granularity are the caller's (the
+ * subgraph's) to enforce.
  */
 export async function readings(
   pool: Pool,
@@ -32,57 +72,28 @@ export async function readings(
   to: Date,
   granularity: Granularity = 'RAW',
 ): Promise<Map<string, ReadingRow[]>> {
-  const ids = scope.kind === 'tenants' && scope.deviceIds ? deviceIds.filter((id) => scope.deviceIds!.includes(id)) : [...deviceIds];
+  const ids = visibleDevices(scope, deviceIds);
   const result = new Map<string, ReadingRow[]>(deviceIds.map((id) => [id, []]));
   if (ids.length === 0) return result;
-  const rows = granularity === 'RAW' ? await raw(pool, scope, ids, from, to) : await rolledUp(pool, scope, ids, from, to, granularity);
-  for (const row of rows) result.get(row.deviceId)?.push(row);
-  return result;
-}
-
-async function raw(pool: Pool, scope: TenantScope, ids: string[], from: Date, to: Date): Promise<ReadingRow[]> {
-  const rows = await scopedQuery<{
-    device_id: string;
-    ts: Date;
-    duration: number;
-    frequency: number | null;
-    arrays: Buffer;
-  }>(
+  const rows = await scopedQuery<Row>(
     pool,
     scope,
-    `select device_id, ts, duration, frequency, ${sentArrays('e_real', 'e_reactive', 'v_rms', 'i_rms')} as arrays from telemetry.readings
-     where device_id = any($1::text[]) and ts >= $2 and ts < $3 order by device_id, ts, duration`,
+    `select device_id, ts, duration, readings, frequency, ${sentArrays('e_real', 'e_reactive', 'v_rms', 'i_rms')} as arrays
+     from (${windowRows(granularity, { devices: 'device_id = any($1::text[])', from: '$2', to: '$3' })}) w order by device_id, ts, duration`,
     [ids, from, to],
   );
-  return rows.map((row) => {
+  for (const row of rows) {
     const [eReal, eReactive, vRMS, iRMS] = readFloat8Arrays(row.arrays, 4) as [number[], number[], number[], number[]];
-    return { deviceId: row.device_id, timestamp: row.ts, duration: row.duration, frequency: row.frequency, eReal, eReactive, vRMS, iRMS };
-  });
-}
-
-async function rolledUp(pool: Pool, scope: TenantScope, ids: string[], from: Date, to: Date, granularity: Exclude<Granularity, 'RAW'>) {
-  const source = granularity === 'FIFTEEN_MINUTES' ? rollupTables.FIVE_MINUTES.table : rollupTables[granularity].table;
-  const sql =
-    granularity === 'FIFTEEN_MINUTES'
-      ? `select device_id, ${bucketExpression('15 minutes', 'bucket')} as bucket, sum(readings)::int as readings, sum(duration)::int as duration,
-           ${sentArrays('telemetry.sum_arrays(e_real)', 'telemetry.sum_arrays(e_reactive)', 'telemetry.sum_arrays(v_rms_sum)', 'telemetry.sum_arrays(i_rms_sum)')} as arrays,
-           sum(frequency_sum) as frequency_sum, sum(frequency_count)::int as frequency_count
-         from ${source} where device_id = any($1::text[]) and bucket >= $2 and bucket < $3
-         group by 1, 2 order by 1, 2`
-      : `select device_id, bucket, readings, duration, ${sentArrays('e_real', 'e_reactive', 'v_rms_sum', 'i_rms_sum')} as arrays, frequency_sum, frequency_count
-         from ${source} where device_id = any($1::text[]) and bucket >= $2 and bucket < $3 order by device_id, bucket`;
-  const rows = await scopedQuery<RollupRow>(pool, scope, sql, [ids, from, to]);
-  return rows.map((row): ReadingRow => {
-    const [eReal, eReactive, vRMSSum, iRMSSum] = readFloat8Arrays(row.arrays, 4) as [number[], number[], number[], number[]];
-    return {
+    result.get(row.device_id)?.push({
       deviceId: row.device_id,
-      timestamp: row.bucket,
+      timestamp: row.ts,
       duration: row.duration,
-      frequency: row.frequency_count > 0 ? row.frequency_sum / row.frequency_count : null,
+      frequency: row.frequency,
       eReal,
       eReactive,
-      vRMS: vRMSSum.map((sum) => sum / row.readings),
-      iRMS: iRMSSum.map((sum) => sum / row.readings),
-    };
-  });
+      vRMS: averaged(vRMS, row.readings),
+      iRMS: averaged(iRMS, row.readings),
+    });
+  }
+  return result;
 }

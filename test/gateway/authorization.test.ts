@@ -56,6 +56,19 @@ describe('field authorization at the gateway (Router semantics)', () => {
     expect(platform.subgraphCalls('telemetry')).toBe(telemetryBefore);
   });
 
+  it('removes readingSeries without telemetry:read, bubbling null up to the device as for any non-null field', async () => {
+    const device = tenant.devices[0]!.id;
+    const telemetryBefore = platform.subgraphCalls('telemetry');
+    const query = `{ device(id: "${device}") { id readingSeries(from: "2026-01-01T00:00:00Z", to: "2026-01-01T01:00:00Z") { count timestamps } } }`;
+    const result = await platform.query(fleetOnly, query);
+    expect(result.status).toBe(200);
+    expect(result.body.data).toEqual({ device: null });
+    expect(result.body.errors).toEqual([{ message: 'Unauthorized field or type', path: ['device', 'readingSeries'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } }]);
+    expect(platform.subgraphCalls('telemetry')).toBe(telemetryBefore);
+    const allowed = await platform.query(withTelemetry, query);
+    expect(allowed.body).toEqual({ data: { device: { id: device, readingSeries: { count: 0, timestamps: [] } } } });
+  });
+
   it('keeps the field for a token that has the scope, on the same operation (no shared plan)', async () => {
     for (const token of [withTelemetry, fleetOnly, withTelemetry]) {
       const result = await platform.query(token, READINGS);
