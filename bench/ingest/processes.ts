@@ -16,6 +16,29 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds of every process named `name`, those that ended included: the live ones' own
+ * time plus, for a parent among them (PostgreSQL's postmaster), the time of its children
+ * that it has reaped (cutime + cstime). The difference of two readings is the CPU used in
+ * between, by backends and parallel workers that came and went as well.
+ */
+export function cpuSecondsOfAll(name: string): number {
+  const pids = pidsNamed(name);
+  const live = new Set(pids);
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      // fields[1] is the parent: a process whose parent has another name is the top one
+      if (!live.has(Number(fields[1]))) ticks += Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // ended between the listing and the read: its time is in its parent's cutime now
+    }
+  }
+  return ticks / TICKS;
+}
+
 /** Peak resident memory of a process (VmHWM), MiB. */
 export function peakRssMiB(pid: number): number | null {
   try {
