@@ -61,13 +61,16 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' as const };
   const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
   const inflight = new Map<string, Promise<SubgraphAnswer>>();
+  // A gateway calls a handful of subgraph URLs: each is parsed once.
+  const parsed = new Map<string, URL>();
   let sent = 0;
   let joined = 0;
 
   function send(request: SubgraphPost, retried = false): Promise<SubgraphAnswer> {
     sent += 1;
     return new Promise<SubgraphAnswer>((resolve, reject) => {
-      const url = new URL(request.url);
+      let url = parsed.get(request.url);
+      if (!url) parsed.set(request.url, (url = new URL(request.url)));
       const agent = agents[url.protocol as keyof typeof agents];
       if (!agent) return reject(new Error(`subgraph URL ${request.url} is neither http nor https`));
       const lib = url.protocol === 'https:' ? https : http;
