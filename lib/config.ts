@@ -34,6 +34,8 @@ export const envSchema = z.object({
   TELEMETRY_PORT: port(4003),
   DEVICE_PORT: port(4004),
   INGEST_PORT: port(4005),
+  /** How often the ingestion worker folds parked rollup deltas into the rollups, seconds. */
+  INGEST_FOLD_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   AUTH_PORT: port(4010),
   TENANCY_URL: url('http://127.0.0.1:4001/graphql'),
   FLEET_URL: url('http://127.0.0.1:4002/graphql'),

@@ -1,13 +1,20 @@
 import type { Pool } from 'pg';
-import { PENDING_TABLE, foldStatement } from './rollups';
+import { PENDING_PARTS, PENDING_TABLE, foldStatement } from './rollups';
 
 /**
- * Folds the parked rollup deltas (see rollups.ts `pendingInsert`) into the rollup tables in
- * one transaction: the delete and the upserts commit together, so a delta is added exactly
- * once whatever crashes when. One folder at a time across workers (a transaction-scoped
- * advisory lock; a busy one is skipped, not waited for). Returns how many deltas it folded.
+ * Folds the parked deltas of one partition of the pending table (see rollups.ts
+ * `pendingInsert`) into the rollup tables in one transaction: the delete and the upserts
+ * commit together, so a delta is added exactly once whatever crashes when. One folder per
+ * partition at a time across workers (a transaction-scoped advisory lock; a busy one is
+ * skipped, not waited for). Without `part`, every partition in turn. Returns how many
+ * deltas it folded.
  */
-export async function foldRollups(pool: Pool): Promise<number> {
+export async function foldRollups(pool: Pool, part?: number): Promise<number> {
+  if (part === undefined) {
+    let folded = 0;
+    for (let p = 0; p < PENDING_PARTS; p += 1) folded += await foldRollups(pool, p);
+    return folded;
+  }
   const client = await pool.connect();
   const onError = (): void => undefined;
   client.on('error', onError);
@@ -15,12 +22,12 @@ export async function foldRollups(pool: Pool): Promise<number> {
   let folded = 0;
   try {
     await client.query('begin');
-    const { rows } = await client.query<{ locked: boolean }>("select pg_try_advisory_xact_lock(hashtext('telemetry.rollup_fold')) as locked");
-    if (rows[0]?.locked) folded = (await client.query<{ folded: number }>(foldStatement)).rows[0]?.folded ?? 0;
+    const { rows } = await client.query<{ locked: boolean }>("select pg_try_advisory_xact_lock(hashtext('telemetry.rollup_fold'), $1) as locked", [part]);
+    if (rows[0]?.locked) folded = (await client.query<{ folded: number }>(foldStatement, [part])).rows[0]?.folded ?? 0;
     await client.query('commit');
-    // autovacuum may be off or slow: the emptied pages are reclaimed here, so the table
+    // autovacuum may be off or slow: the emptied pages are reclaimed here, so a partition
     // stays the size of one fold's deltas
-    if (folded > 0) await client.query(`vacuum ${PENDING_TABLE}`);
+    if (folded > 0) await client.query(`vacuum ${PENDING_TABLE}_p${part}`);
   } catch (error) {
     failure = error as Error;
     await client.query('rollback').catch(() => undefined);

@@ -11,6 +11,8 @@ export type RollupGranularity = keyof typeof rollupTables;
 
 /** Deltas folded later by the worker (migration 1764374400000_rollup-pending). */
 export const PENDING_TABLE = 'telemetry.rollup_pending';
+/** List partitions of PENDING_TABLE, by `hashtext(device_id) & 15` (folded one at a time). */
+export const PENDING_PARTS = 16;
 
 /** Buckets are aligned to the unix epoch, so a day is a UTC day. */
 export const bucketExpression = (width: string, column = 'ts'): string => `date_bin('${width}', ${column}, timestamptz 'epoch')`;
@@ -75,16 +77,17 @@ export function rollupUpserts(source: string, kind: 'readings' | 'deltas' = 'rea
  */
 export const pendingInsert = (source: string): string => `pending as (
   insert into ${PENDING_TABLE}
-  select device_id, ts, tenant_id, 1, duration, e_real, e_reactive, v_rms, i_rms, coalesce(frequency, 0), (frequency is not null)::int
+  select device_id, ts, tenant_id, 1, duration, e_real, e_reactive, v_rms, i_rms, coalesce(frequency, 0), (frequency is not null)::int,
+    (hashtext(device_id) & ${PENDING_PARTS - 1})::smallint
   from ${source}
 )`;
 
 /**
- * Moves every parked delta into the three rollups, in one statement run in the fold's
- * transaction: the deltas are summed per 5-minute bucket once, and HOUR and DAY are summed
- * from those sums (fewer rows) rather than from the deltas again.
+ * Moves the parked deltas of one partition (`$1`) into the three rollups, in one statement
+ * run in the fold's transaction: the deltas are summed per 5-minute bucket once, and HOUR
+ * and DAY are summed from those sums (fewer rows) rather than from the deltas again.
  */
-export const foldStatement = `with deltas as (delete from ${PENDING_TABLE} returning *),
+export const foldStatement = `with deltas as (delete from ${PENDING_TABLE} where part = $1 returning *),
 five_minutes_sums as materialized (${aggregate('deltas', 'deltas', rollupTables.FIVE_MINUTES.width)}),
 ${rollupUpserts('five_minutes_sums', 'deltas')}
 select count(*)::int as folded from deltas`;

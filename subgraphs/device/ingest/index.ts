@@ -8,6 +8,7 @@ import type { Logger } from '../../../lib/logger';
 import { pruneDeadLetters } from '../../telemetry/dead-letters';
 import { ensurePartitions } from '../../telemetry/partitions';
 import { foldRollups } from '../../telemetry/rollup-fold';
+import { PENDING_PARTS } from '../../telemetry/rollups';
 import { REPLAY_LOOKBACK_MS } from '../../telemetry/store-write';
 import { Batcher } from './batcher';
 import { checkMessage, type CheckOptions } from './check-message';
@@ -30,7 +31,7 @@ export interface IngestWorkerOptions {
   batchesInFlight: number;
   /** From this many readings a batch parks its rollup sums for the fold (store-write). */
   deferRollupsFrom: number;
-  /** How often parked rollup sums are folded into the rollups (their lag under load). */
+  /** How often each partition of the parked rollup sums is folded into the rollups (their lag under load). */
   rollupFoldMs: number;
   /** How often keys created or rotated since the last look are loaded (all are loaded at start). */
   keyRefreshMs: number;
@@ -72,7 +73,7 @@ export function defaultIngestOptions(config: Config): IngestWorkerOptions {
     batchDelayMs: 200,
     batchesInFlight: 2,
     deferRollupsFrom: 500,
-    rollupFoldMs: 30_000,
+    rollupFoldMs: config.INGEST_FOLD_SECONDS * 1000,
     keyRefreshMs: 30_000,
     sessionExpirySeconds: test ? 300 : 7 * 86_400,
     receiveMaximum: 30_000,
@@ -114,10 +115,13 @@ export function createIngestWorker(deps: {
   let subscribed = false;
   const timers: NodeJS.Timeout[] = [];
 
-  // one fold at a time in this process; a failed fold leaves its deltas for the next one
+  // One partition of the parked deltas at a time, round-robin, so the fold's database work
+  // is spread over the interval instead of arriving all at once; one fold at a time in
+  // this process; a failed fold leaves its deltas for the partition's next turn.
   let folding: Promise<void> | null = null;
-  const fold = (): Promise<void> =>
-    (folding ??= foldRollups(pool)
+  let nextPart = 0;
+  const fold = (part?: number): Promise<void> =>
+    (folding ??= foldRollups(pool, part)
       .then((folded) => metrics.rollupDeltasFolded.inc(folded))
       .catch((error) => logger.warn({ err: error }, 'ingest: rollup deltas not folded, will retry'))
       .finally(() => {
@@ -223,7 +227,7 @@ export function createIngestWorker(deps: {
       }
       maintain();
       timers.push(setInterval(maintain, 3_600_000).unref());
-      timers.push(setInterval(() => void fold(), options.rollupFoldMs).unref());
+      timers.push(setInterval(() => void fold((nextPart = (nextPart + 1) % PENDING_PARTS)), options.rollupFoldMs / PENDING_PARTS).unref());
       timers.push(
         setInterval(() => {
           directory.refresh().catch((error) => logger.warn({ err: error }, 'ingest: device keys not refreshed, will retry'));
