@@ -1,6 +1,7 @@
 import { readingMessage, type SimulatedDevice } from '../../subgraphs/device/simulator/message';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { foldRollups } from '../../subgraphs/telemetry/rollup-fold';
+import { PENDING_PARTS } from '../../subgraphs/telemetry/rollups';
 import { ingestHarness, publish, storedCount, waitFor } from './harness';
 
 const h = ingestHarness();
@@ -58,5 +59,35 @@ describe('deferred rollups (the path batches under load take)', () => {
     await waitFor(async () => /_total 1$/m.test(await worker.metrics.registry.getSingleMetricAsString('cypernex_ingest_duplicates_total')), 'the duplicate');
     await foldRollups(h.pool);
     expect(await rollupReadings(device.deviceId)).toEqual({ five: 24, hour: 24, day: 24 });
+  });
+});
+
+describe('folding one partition at a time (the worker folds one every interval / 16)', () => {
+  it('folds only the partition asked for, and each device\'s deltas all sit in one', async () => {
+    const [first, second] = [await h.device(2), await h.device(2)];
+    const bucket = Math.floor(Date.now() / 1000 / 300) * 300 - 3600;
+    // the same deltas a batch parks (rollups.ts pendingInsert), three per device
+    const park = (deviceId: string, tenantId: string, at: number) =>
+      h.pool.query(
+        `insert into telemetry.rollup_pending
+         values ($1, to_timestamp($3), $2, 1, 5, '{10,20}', '{0,0}', '{230,230}', '{1,2}', 50, 1, (hashtext($1) & ${PENDING_PARTS - 1})::smallint)`,
+        [deviceId, tenantId, at],
+      );
+    for (const device of [first!, second!]) for (let i = 0; i < 3; i += 1) await park(device.deviceId, device.tenantId, bucket + i * 5);
+    const partOf = async (deviceId: string) =>
+      (await h.pool.query<{ part: number; n: number }>('select min(part) as part, count(distinct part)::int as n from telemetry.rollup_pending where device_id = $1', [deviceId])).rows[0]!;
+    const firstPart = await partOf(first!.deviceId);
+    expect(firstPart.n).toBe(1);
+
+    await waitFor(async () => (await foldRollups(h.pool, firstPart.part), (await rollupReadings(first!.deviceId)).five === 3), 'the fold of its partition');
+    expect(await rollupReadings(first!.deviceId)).toEqual({ five: 3, hour: 3, day: 3 });
+    const secondPart = await partOf(second!.deviceId);
+    if (secondPart.part !== firstPart.part) {
+      expect(await rollupReadings(second!.deviceId)).toEqual({ five: 0, hour: 0, day: 0 });
+      await waitFor(async () => (await foldRollups(h.pool, secondPart.part), (await rollupReadings(second!.deviceId)).five === 3), 'the fold of the other partition');
+    }
+    expect(await rollupReadings(second!.deviceId)).toEqual({ five: 3, hour: 3, day: 3 });
+    const { rows } = await h.pool.query<{ e_real: number[]; duration: number }>('select e_real, duration from telemetry.rollups_five_minutes where device_id = $1', [first!.deviceId]);
+    expect(rows).toEqual([{ e_real: [30, 60], duration: 15 }]);
   });
 });
