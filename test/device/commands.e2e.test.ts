@@ -39,7 +39,7 @@ async function statusOf(deviceId: string, commandId: string): Promise<string | u
 }
 
 beforeAll(async () => {
-  platform = await startPlatform({ REDIS_KEY_PREFIX: `t${crypto.randomBytes(4).toString('hex')}:`, COMMAND_TTL: '3', COMMAND_SWEEP_MS: '200', WEBHOOK_BACKOFF_MS: '50' });
+  platform = await startPlatform({ REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? ''}t${crypto.randomBytes(4).toString('hex')}:`, COMMAND_TTL: '3', COMMAND_SWEEP_MS: '200', WEBHOOK_BACKOFF_MS: '50' });
   const { pool, config } = platform;
   tenant = await regionTenant(pool, config.masterKey, 3);
   other = await regionTenant(pool, config.masterKey, 1);

@@ -14,7 +14,7 @@ import { testConfig } from '../helpers/config';
 import { regionTenant, waitFor, webhookReceiver } from './fixtures';
 
 // a queue of its own: no other test's worker takes these jobs
-const config = testConfig({ REDIS_KEY_PREFIX: `w${crypto.randomBytes(4).toString('hex')}:`, WEBHOOK_BACKOFF_MS: '300', WEBHOOK_ATTEMPTS: '6' });
+const config = testConfig({ REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? ''}w${crypto.randomBytes(4).toString('hex')}:`, WEBHOOK_BACKOFF_MS: '300', WEBHOOK_ATTEMPTS: '6' });
 let pool: Pool;
 
 beforeAll(() => {
