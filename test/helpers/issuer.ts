@@ -5,7 +5,8 @@ import { createProvider } from '../../auth/provider';
 import type { Config } from '../../lib/config';
 import { closeServer, listen } from '../../lib/http';
 import { createLogger } from '../../lib/logger';
-import type { Redis } from '../../lib/redis';
+import { createPool } from '../../lib/postgres';
+import { createRedis, type Redis } from '../../lib/redis';
 
 export interface StartedIssuer {
   /** The issuer URL, also the base of every endpoint (`${url}/token`, `${url}/jwks`). */
@@ -14,6 +15,32 @@ export interface StartedIssuer {
   /** The provider in service (a key rotation replaces it). */
   readonly provider: Provider;
   close: () => Promise<void>;
+}
+
+/** What `useIssuer` gives a test file; `issuer` may be replaced by a test that restarts it. */
+export interface IssuerSetup {
+  readonly pool: Pool;
+  readonly redis: Redis;
+  issuer: StartedIssuer;
+}
+
+/**
+ * A real issuer for the tests of one file (or one describe block): its own pool and Redis
+ * connection on the run's database and prefix, started before the tests and closed after.
+ */
+export function useIssuer(config: Config, service: string): IssuerSetup {
+  const setup = {} as { pool: Pool; redis: Redis; issuer: StartedIssuer };
+  beforeAll(async () => {
+    setup.pool = createPool(config.DATABASE_URL, { service });
+    setup.redis = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, service });
+    setup.issuer = await startIssuer(config, setup.pool, setup.redis);
+  });
+  afterAll(async () => {
+    await setup.issuer?.close();
+    await setup.pool?.end();
+    await setup.redis?.quit();
+  });
+  return setup;
 }
 
 /**

@@ -2,12 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
-import type { Pool } from 'pg';
 import { chromium, type Browser } from 'playwright-core';
-import { createPool } from '../../lib/postgres';
-import { createRedis, type Redis } from '../../lib/redis';
 import { testConfig } from '../helpers/config';
-import { startIssuer, type StartedIssuer } from '../helpers/issuer';
+import { useIssuer } from '../helpers/issuer';
 import { discover, publicClient, REDIRECT_URI, userOf } from '../helpers/users';
 
 // Debian's chromium (.ci/run installs it when missing).
@@ -17,30 +14,22 @@ if (!available) console.warn(`browser tests skipped: ${CHROMIUM} is missing (apt
 const describeInBrowser = available ? describe : describe.skip;
 
 const config = testConfig();
-let pool: Pool;
-let redis: Redis;
-let issuer: StartedIssuer;
 let browser: Browser;
 
 describeInBrowser('in a real browser', () => {
+  const setup = useIssuer(config, 'browser-test');
   beforeAll(async () => {
-    pool = createPool(config.DATABASE_URL, { service: 'browser-test' });
-    redis = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, service: 'browser-test' });
-    issuer = await startIssuer(config, pool, redis);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await issuer.close();
-    await pool.end();
-    await redis.quit();
   });
 
   it('a user signs in, allows access, and the app gets a code for a token of the user', async () => {
     const tenantId = crypto.randomUUID();
-    const user = await userOf(pool, tenantId, 'viewer');
-    const client = await discover(issuer.url, await publicClient(pool, config.masterKey, crypto.randomUUID(), 'authorization_code', ['fleet:read']));
+    const user = await userOf(setup.pool, tenantId, 'viewer');
+    const client = await discover(setup.issuer.url, await publicClient(setup.pool, config.masterKey, crypto.randomUUID(), 'authorization_code', ['fleet:read']));
     const verifier = oidc.randomPKCECodeVerifier();
     const url = oidc.buildAuthorizationUrl(client, { redirect_uri: REDIRECT_URI, scope: 'openid fleet:read', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 'browser' });
 
@@ -68,8 +57,8 @@ describeInBrowser('in a real browser', () => {
   });
 
   it('a user completes the device flow a notebook started', async () => {
-    const user = await userOf(pool, crypto.randomUUID(), 'viewer');
-    const client = await discover(issuer.url, await publicClient(pool, config.masterKey, crypto.randomUUID(), 'device_code', ['telemetry:export']));
+    const user = await userOf(setup.pool, crypto.randomUUID(), 'viewer');
+    const client = await discover(setup.issuer.url, await publicClient(setup.pool, config.masterKey, crypto.randomUUID(), 'device_code', ['telemetry:export']));
     const started = await oidc.initiateDeviceAuthorization(client, { scope: 'openid telemetry:export' });
 
     const page = await browser.newPage();

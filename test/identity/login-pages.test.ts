@@ -1,49 +1,32 @@
 import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
-import type { Pool } from 'pg';
 import { createClient } from '../../auth/clients.store';
-import { createPool } from '../../lib/postgres';
-import { createRedis, type Redis } from '../../lib/redis';
 import { testConfig } from '../helpers/config';
-import { startIssuer, type StartedIssuer } from '../helpers/issuer';
+import { startIssuer, useIssuer } from '../helpers/issuer';
 import { discover, publicClient, REDIRECT_URI, userOf } from '../helpers/users';
 import { formFields, WebSession } from '../helpers/web-session';
 
 const LOCK_SECONDS = 3;
 const config = testConfig({ LOGIN_LOCKOUT_SECONDS: String(LOCK_SECONDS) });
-let pool: Pool;
-let redis: Redis;
-let issuer: StartedIssuer;
-
-beforeAll(async () => {
-  pool = createPool(config.DATABASE_URL, { service: 'identity-test' });
-  redis = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, service: 'identity-test' });
-  issuer = await startIssuer(config, pool, redis);
-});
-
-afterAll(async () => {
-  await issuer.close();
-  await pool.end();
-  await redis.quit();
-});
+const setup = useIssuer(config, 'identity-test');
 
 /** A browser session stopped on the login page of a fresh authorization request. */
 async function loginPage(headers: Record<string, string> = {}) {
-  const clientId = await publicClient(pool, config.masterKey, crypto.randomUUID(), 'authorization_code', ['fleet:read']);
-  const client = await discover(issuer.url, clientId);
+  const clientId = await publicClient(setup.pool, config.masterKey, crypto.randomUUID(), 'authorization_code', ['fleet:read']);
+  const client = await discover(setup.issuer.url, clientId);
   const url = oidc.buildAuthorizationUrl(client, {
     redirect_uri: REDIRECT_URI,
     scope: 'openid fleet:read',
     code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
     code_challenge_method: 'S256',
   });
-  const session = new WebSession(issuer.url);
+  const session = new WebSession(setup.issuer.url);
   const page = await session.follow(url.toString(), { headers });
   return { session, page, form: formFields(page.html, '/login') };
 }
 
 async function audit(subject: string): Promise<string[]> {
-  const { rows } = await pool.query<{ type: string }>('select type from auth.audit_events where subject = $1 order by id', [subject]);
+  const { rows } = await setup.pool.query<{ type: string }>('select type from auth.audit_events where subject = $1 order by id', [subject]);
   return rows.map((row) => row.type);
 }
 
@@ -54,7 +37,7 @@ describe('the sign-in page', () => {
     expect(page.html).toMatch(/<label for="email">[^<]+<\/label>\s*<input id="email"/);
     expect(page.html).toMatch(/<label for="password">[^<]+<\/label>\s*<input id="password"[^>]*type="password"/);
     expect(form.fields.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const user = await userOf(pool, crypto.randomUUID(), 'viewer');
+    const user = await userOf(setup.pool, crypto.randomUUID(), 'viewer');
     for (const csrf of ['', 'x'.repeat(43)]) {
       const refused = await session.follow(form.action, { form: { csrf, email: user.email, password: user.password } });
       expect(refused.status).toBe(403);
@@ -64,7 +47,7 @@ describe('the sign-in page', () => {
   });
 
   it('says so on a wrong password and records it', async () => {
-    const user = await userOf(pool, crypto.randomUUID(), 'viewer');
+    const user = await userOf(setup.pool, crypto.randomUUID(), 'viewer');
     const { session, form } = await loginPage();
     const wrong = await session.follow(form.action, { form: { ...form.fields, email: user.email, password: 'not the password' } });
     expect(wrong.status).toBe(401);
@@ -73,7 +56,7 @@ describe('the sign-in page', () => {
   });
 
   it('locks the account after ten wrong passwords, refuses even the right one until the lock ends, then lets it in', async () => {
-    const user = await userOf(pool, crypto.randomUUID(), 'viewer');
+    const user = await userOf(setup.pool, crypto.randomUUID(), 'viewer');
     const { session, form } = await loginPage();
     const attempt = (password: string) => session.follow(form.action, { form: { ...form.fields, email: user.email, password } });
     for (let i = 0; i < 9; i += 1) expect((await attempt(`wrong ${i}`)).status).toBe(401);
@@ -98,9 +81,9 @@ describe('the sign-in page', () => {
 
   it('sets Secure cookies behind a declared TLS proxy', async () => {
     const proxied = testConfig({ TRUST_PROXY: '1' });
-    const behindProxy = await startIssuer(proxied, pool, redis);
+    const behindProxy = await startIssuer(proxied, setup.pool, setup.redis);
     try {
-      const clientId = await publicClient(pool, config.masterKey, crypto.randomUUID(), 'authorization_code', ['fleet:read']);
+      const clientId = await publicClient(setup.pool, config.masterKey, crypto.randomUUID(), 'authorization_code', ['fleet:read']);
       const query = new URLSearchParams({
         client_id: clientId,
         response_type: 'code',
@@ -122,12 +105,12 @@ describe('the sign-in page', () => {
 describe('client credentials through openid-client', () => {
   it('gives a partner a client token', async () => {
     const tenantId = crypto.randomUUID();
-    const { clientId, clientSecret } = await createClient(pool, config.masterKey, { tenantId, name: 'partner', grant: 'client_credentials', scopes: ['fleet:read'] });
-    const client = await oidc.discovery(new URL(issuer.url), clientId, clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
+    const { clientId, clientSecret } = await createClient(setup.pool, config.masterKey, { tenantId, name: 'partner', grant: 'client_credentials', scopes: ['fleet:read'] });
+    const client = await oidc.discovery(new URL(setup.issuer.url), clientId, clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
     const tokens = await oidc.clientCredentialsGrant(client, { scope: 'fleet:read' });
     expect(tokens).toMatchObject({ token_type: 'bearer', scope: 'fleet:read' });
     expect(tokens.refresh_token).toBeUndefined();
-    const { rows } = await pool.query('select type, tenant_id from auth.audit_events where client_id = $1', [clientId]);
+    const { rows } = await setup.pool.query('select type, tenant_id from auth.audit_events where client_id = $1', [clientId]);
     expect(rows).toEqual([{ type: 'token.issued', tenant_id: tenantId }]);
   });
 });
