@@ -87,7 +87,9 @@ export function startBroker(port: number): ChildProcess {
       '\n',
     ),
   );
-  return spawn('mosquitto', ['-c', file], { stdio: 'ignore' });
+  const broker = spawn('mosquitto', ['-c', file], { stdio: 'ignore' });
+  broker.once('exit', () => fs.rmSync(file, { force: true }));
+  return broker;
 }
 
 export async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
