@@ -43,7 +43,9 @@ export function createDefender(deps: DefenderDeps): Defender {
       const [current, , previous] = await Promise.all([redis.incrby(slot.current, n), redis.expire(slot.current, settings.windowSeconds * 2), redis.get(slot.previous)]);
       return [counter, estimate(current, Number(previous ?? 0), slot.weight)] as const;
     });
-    return { throttle: await throttle, estimates: new Map<Counter, number>(await Promise.all(windows)) };
+    // awaited together: a failed command (Redis down) must not leave the others' rejections unhandled
+    const [throttled, estimates] = await Promise.all([throttle, Promise.all(windows)]);
+    return { throttle: throttled, estimates: new Map<Counter, number>(estimates) };
   };
 
   const tripped = (rule: Rule, estimates: Map<Counter, number>): number | null => {
