@@ -59,7 +59,10 @@ const PER_REQUEST_HEADERS = new Set(['x-request-id']);
  */
 export function createSubgraphClient(options: SubgraphClientOptions): SubgraphClient {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' as const };
-  const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
+  const transports = {
+    'http:': { agent: new http.Agent(agentOptions), request: http.request },
+    'https:': { agent: new https.Agent(agentOptions), request: https.request },
+  };
   const inflight = new Map<string, Promise<SubgraphAnswer>>();
   // A gateway calls a handful of subgraph URLs: each is parsed once.
   const parsed = new Map<string, URL>();
@@ -71,12 +74,11 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
     return new Promise<SubgraphAnswer>((resolve, reject) => {
       let url = parsed.get(request.url);
       if (!url) parsed.set(request.url, (url = new URL(request.url)));
-      const agent = agents[url.protocol as keyof typeof agents];
-      if (!agent) return reject(new Error(`subgraph URL ${request.url} is neither http nor https`));
-      const lib = url.protocol === 'https:' ? https : http;
-      const req = lib.request(url, {
+      const transport = transports[url.protocol as keyof typeof transports];
+      if (!transport) return reject(new Error(`subgraph URL ${request.url} is neither http nor https`));
+      const req = transport.request(url, {
         method: 'POST',
-        agent,
+        agent: transport.agent,
         headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
       });
       const timer = setTimeout(() => req.destroy(new SubgraphTimeoutError(request.url, options.timeoutMs)), options.timeoutMs);
@@ -122,8 +124,7 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
     },
     stats: () => ({ sent, joined }),
     close() {
-      agents['http:'].destroy();
-      agents['https:'].destroy();
+      for (const { agent } of Object.values(transports)) agent.destroy();
     },
   };
 }
