@@ -154,22 +154,28 @@ async function main(): Promise<void> {
     // The gateway process's own CPU per request: unlike throughput it hardly depends on what
     // else the two cores run (the load generator, the subgraphs, the databases).
     const results: Record<string, Record<string, { rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest?: number }>> = {};
+    // What one target is sent for one query: (d) gets the subgraph-only equivalent.
+    const requestOf = (name: string, query: keyof typeof QUERIES) => ({
+      url: targets[name]!.url(query),
+      method: 'POST' as const,
+      headers: { 'content-type': 'application/json', ...targets[name]!.headers },
+      body: JSON.stringify({ query: name === 'd-subgraph' ? QUERIES[query].direct : QUERIES[query].gateway }),
+    });
     const phases = values.phases.split(',');
     for (const query of phases.includes('throughput') ? queryNames : []) {
       results[query] = {};
       for (const [name, target] of Object.entries(targets)) {
         if (only && !only.includes(name)) continue;
-        const body = JSON.stringify({ query: name === 'd-subgraph' ? QUERIES[query].direct : QUERIES[query].gateway });
-        const headers = { 'content-type': 'application/json', ...target.headers };
+        const request = requestOf(name, query);
         await waitUntil(async () => {
-          const response = await fetch(target.url(query), { method: 'POST', headers, body });
+          const response = await fetch(request.url, request);
           const json = (await response.json()) as { errors?: unknown[] };
           if (json.errors) log(`${name} ${query}: ${JSON.stringify(json.errors).slice(0, 300)}`);
           return response.ok && !json.errors;
         }, `${name} to answer ${query}`, 30_000);
-        await autocannon({ url: target.url(query), method: 'POST', headers, body, connections, duration: 2 });
+        await autocannon({ ...request, connections, duration: 2 });
         const cpuBefore = target.pid ? processTreeCpuMs(target.pid) : Number.NaN;
-        const run = await autocannon({ url: target.url(query), method: 'POST', headers, body, connections, duration: seconds });
+        const run = await autocannon({ ...request, connections, duration: seconds });
         const cpuMsPerRequest = target.pid ? +((processTreeCpuMs(target.pid) - cpuBefore) / run.requests.total).toFixed(3) : undefined;
         results[query][name] = { rps: Math.round(run.requests.average), p50: run.latency.p50, p99: run.latency.p99, errors: run.errors + run.non2xx, cpuMsPerRequest };
         const cpu = cpuMsPerRequest === undefined ? '' : `  cpu ${cpuMsPerRequest} ms/req`;
@@ -183,12 +189,10 @@ async function main(): Promise<void> {
     for (const query of phases.includes('moderate') && rate > 0 ? queryNames : []) {
       const latency: Record<string, { p50: number; p90: number; p99: number }> = {};
       for (const name of ['d-subgraph', 'a-ours', 'a-ours-no-sharing']) {
-        const target = targets[name];
-        if (!target || (only && !only.includes(name))) continue;
-        const body = JSON.stringify({ query: name === 'd-subgraph' ? QUERIES[query].direct : QUERIES[query].gateway });
-        const headers = { 'content-type': 'application/json', ...target.headers };
-        await autocannon({ url: target.url(query), method: 'POST', headers, body, connections: 1, overallRate: rate, duration: 3 });
-        const run = await autocannon({ url: target.url(query), method: 'POST', headers, body, connections: 1, overallRate: rate, duration: seconds });
+        if (!targets[name] || (only && !only.includes(name))) continue;
+        const request = requestOf(name, query);
+        await autocannon({ ...request, connections: 1, overallRate: rate, duration: 3 });
+        const run = await autocannon({ ...request, connections: 1, overallRate: rate, duration: seconds });
         latency[name] = { p50: run.latency.p50, p90: run.latency.p90, p99: run.latency.p99 };
       }
       const direct = latency['d-subgraph']?.p99 ?? NaN;
