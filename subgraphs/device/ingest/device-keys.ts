@@ -41,14 +41,21 @@ const lookbackStart = (lookbackMs = 8 * 86_400_000): Date => new Date(Date.now()
 
 /** Opens the rows' keys, yielding the event loop every 1,000 rows (100,000 take seconds). */
 async function openRows(masterKey: Buffer, rows: KeyRow[], anyPreviousKey = false): Promise<DeviceKeys[]> {
-  const open = secretOpener(masterKey, 'device-data-key');
+  const sealedWith = secretOpener(masterKey, 'device-data-key');
+  const open = (deviceId: string, sealed: string) => {
+    try {
+      return sealedWith(sealed);
+    } catch {
+      throw new Error(`data key of device ${deviceId} cannot be opened: was CYPERNEX_MASTER_KEY changed?`);
+    }
+  };
   const now = Date.now();
   const opened: DeviceKeys[] = [];
   for (const [i, row] of rows.entries()) {
     if (i > 0 && i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
-    const dataKeys = [open(row.data_key)];
+    const dataKeys = [open(row.device_id, row.data_key)];
     const previousValidUntil = row.previous_valid_until?.getTime() ?? null;
-    if (row.previous_data_key && ((previousValidUntil ?? 0) > now || anyPreviousKey)) dataKeys.push(open(row.previous_data_key));
+    if (row.previous_data_key && ((previousValidUntil ?? 0) > now || anyPreviousKey)) dataKeys.push(open(row.device_id, row.previous_data_key));
     const highWater = row.boot_seq === null ? null : { bootSeq: Number(row.boot_seq), seq: Number(row.seq) };
     opened.push({ deviceId: row.device_id, tenantId: row.tenant_id, region: row.region, channelCount: row.channel_count, dataKeys, previousValidUntil, highWater, loadedAt: now });
   }

@@ -4,6 +4,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Config } from '../../../lib/config';
+import { UnreachableError, unreachableMessage } from '../../../lib/dependencies';
 import type { Logger } from '../../../lib/logger';
 import { pruneDeadLetters } from '../../telemetry/dead-letters';
 import { ensurePartitions } from '../../telemetry/partitions';
@@ -223,7 +224,7 @@ export function createIngestWorker(deps: {
         await ready;
       } catch (error) {
         await mqttClient.endAsync(true);
-        throw error;
+        throw new UnreachableError(unreachableMessage('ingest', 'MQTT', config.MQTT_URL, error));
       }
       maintain();
       timers.push(setInterval(maintain, 3_600_000).unref());

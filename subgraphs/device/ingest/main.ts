@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { exitOnConfigError, loadConfig } from '../../../lib/config';
-import { UnreachableError, exitOnStartupError, pingPostgres, pingRedis, requireReachable, unreachableMessage } from '../../../lib/dependencies';
+import { exitOnStartupError, pingPostgres, pingRedis, requireReachable } from '../../../lib/dependencies';
 import { closeServer, handleHealth, listen } from '../../../lib/http';
 import { createLogger } from '../../../lib/logger';
 import { createPool } from '../../../lib/postgres';
@@ -17,9 +17,9 @@ async function main(): Promise<void> {
   await requireReachable(SERVICE, 'PostgreSQL', config.DATABASE_URL, pingPostgres(pool));
   await requireReachable(SERVICE, 'Redis', config.REDIS_URL, pingRedis(redis));
   const worker = createIngestWorker({ config, pool, redis, logger });
-  await worker.start().catch((error) => {
-    throw new UnreachableError(unreachableMessage(SERVICE, 'MQTT', config.MQTT_URL, error));
-  });
+  // an unreachable broker is an UnreachableError from start(); anything else (a key that
+  // cannot be opened, a database error) keeps its own message
+  await worker.start();
 
   const server = http.createServer((req, res) => {
     void (async () => {
