@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       interval: { type: 'string', default: '5' },
       tenants: { type: 'string', default: '100' },
       channels: { type: 'string', default: '6' },
-      // a directory for a V8 CPU profile of the worker (written when it exits)
+      // a directory for V8 CPU profiles of the worker and the simulator (written when they exit)
       profile: { type: 'string' },
       // a file for the worker's log (warnings: failed batches, reconnects)
       'worker-log': { type: 'string' },
@@ -72,10 +72,11 @@ async function main(): Promise<void> {
     };
     const simulator = spawn(
       process.execPath,
-      [fromRoot('dist/bin/simulate.js'), '--devices', String(devices), '--interval', values.interval, '--region', 'bench', '--seconds', String(seconds)],
+      [...profile, fromRoot('dist/bin/simulate.js'), '--devices', String(devices), '--interval', values.interval, '--region', 'bench', '--seconds', String(seconds)],
       { env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     children.push(simulator);
+    if (values.profile) log(`profiles in ${values.profile}: worker pid ${worker.pid}, simulator pid ${simulator.pid}`);
     const cpuBefore = Object.fromEntries(Object.entries(cpuOf).map(([name, read]) => [name, read()]));
     let simulatorCpu = 0;
     const startedAt = Date.now();

@@ -1,7 +1,6 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 
-const deflate = promisify(zlib.deflateRaw);
 const inflate = promisify(zlib.inflateRaw);
 
 export const MAC_BYTES = 32;
@@ -13,11 +12,15 @@ export interface ArchiveRecord {
 
 /**
  * One compressed blob per batch and tenant: each record is the exact payload followed by
- * its MAC, and a reading row points at (offset, length) of its payload. Compressing a
- * batch at once runs on the libuv pool and shrinks a 6-channel payload from ~270 bytes to
- * well under 100 (per-row deflate measured ~20 µs per message on the event loop).
+ * its MAC, and a reading row points at (offset, length) of its payload. Compressed on the
+ * event loop: a batch holds a blob per tenant, and for small blobs setting up a stream
+ * costs more than compressing (measured, 100 blobs of 10 records: 17 µs of CPU per record
+ * through the libuv pool, 4.5 µs synchronously with a 2 KiB window; 50 records: 3.5 against
+ * 1.3). A 2 KiB window spans several records and compresses as well as the default 32 KiB.
  */
-export async function packArchive(records: readonly ArchiveRecord[]): Promise<{ blob: Buffer; offsets: number[] }> {
+const DEFLATE_OPTIONS: zlib.ZlibOptions = { level: 1, windowBits: 11, memLevel: 6 };
+
+export function packArchive(records: readonly ArchiveRecord[]): { blob: Buffer; offsets: number[] } {
   const parts: Buffer[] = [];
   const offsets: number[] = [];
   let offset = 0;
@@ -26,7 +29,7 @@ export async function packArchive(records: readonly ArchiveRecord[]): Promise<{ 
     parts.push(record.payload, record.mac);
     offset += record.payload.length + MAC_BYTES;
   }
-  return { blob: await deflate(Buffer.concat(parts, offset), { level: 1 }), offsets };
+  return { blob: zlib.deflateRawSync(Buffer.concat(parts, offset), DEFLATE_OPTIONS), offsets };
 }
 
 export function unpackArchive(blob: Buffer): Promise<Buffer> {

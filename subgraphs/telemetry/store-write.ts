@@ -3,8 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { packArchive } from './archive';
+import { BinaryCopyWriter, float8ArrayField, uuidField } from './copy-binary';
 import { readingKey, type DeadLetter, type IncomingReading } from './reading';
-import { pendingInsert, rollupUpserts } from './rollups';
+import { PENDING_PARTS, PENDING_TABLE, pendingInsert, rollupUpserts } from './rollups';
 
 export type Outcome = 'stored' | 'duplicate' | 'replay';
 
@@ -52,9 +53,15 @@ export async function writeBatch(
   try {
     await classifySuspects(client, readings, candidates, outcomes);
     const toStore = candidates.filter((i) => outcomes[i] === undefined);
-    const archives = await packByTenant(readings, toStore);
+    const archives = packByTenant(readings, toStore);
     await client.query('begin');
-    if (toStore.length > 0) {
+    // every reading new (above its device's high-water mark) and the rollups parked: COPY
+    // straight into the tables; should one conflict after all (another worker stored a
+    // redelivered copy), the savepoint undoes it and the staged path sorts it out
+    const direct = (options.deferRollups ?? false) && toStore.length > 0 && toStore.every((i) => readings[i]!.fresh);
+    if (direct && (await storeDirect(client, readings, archives))) {
+      for (const i of toStore) outcomes[i] = 'stored';
+    } else if (toStore.length > 0) {
       await prepareStaging(client);
       const archiveIds = await insertArchives(client, archives);
       await copyRows(client, readings, archives, archiveIds);
@@ -152,7 +159,7 @@ interface TenantArchive {
   blob: Buffer;
 }
 
-async function packByTenant(readings: readonly IncomingReading[], toStore: number[]): Promise<TenantArchive[]> {
+function packByTenant(readings: readonly IncomingReading[], toStore: number[]): TenantArchive[] {
   const groups = new Map<string, number[]>();
   for (const i of toStore) {
     const tenantId = readings[i]!.tenantId;
@@ -160,12 +167,10 @@ async function packByTenant(readings: readonly IncomingReading[], toStore: numbe
     if (group) group.push(i);
     else groups.set(tenantId, [i]);
   }
-  return Promise.all(
-    [...groups].map(async ([tenantId, indexes]) => {
-      const { blob, offsets } = await packArchive(indexes.map((i) => readings[i]!));
-      return { tenantId, indexes, offsets, blob };
-    }),
-  );
+  return [...groups].map(([tenantId, indexes]) => {
+    const { blob, offsets } = packArchive(indexes.map((i) => readings[i]!));
+    return { tenantId, indexes, offsets, blob };
+  });
 }
 
 async function prepareStaging(client: PoolClient): Promise<void> {
@@ -216,6 +221,67 @@ async function copyRows(client: PoolClient, readings: readonly IncomingReading[]
   }
   const stream = client.query(copyFrom(`copy staging_readings (${columns}) from stdin`));
   await pipeline(Readable.from([`${lines.join('\n')}\n`]), stream);
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * The fast path: the archive rows, then the readings and their parked rollup deltas each
+ * in one binary COPY (every per-channel array encoded once, for both), inside a savepoint.
+ * Returns false, with the savepoint rolled back, when a reading's interval is stored
+ * already.
+ */
+async function storeDirect(client: PoolClient, readings: readonly IncomingReading[], archives: TenantArchive[]): Promise<boolean> {
+  await client.query('savepoint direct');
+  try {
+    const archiveIds = await insertArchives(client, archives);
+    const rows = new BinaryCopyWriter(256 * 1024);
+    const deltas = new BinaryCopyWriter(128 * 1024);
+    for (const archive of archives) {
+      const tenant = uuidField(archive.tenantId);
+      const archiveId = Number(archiveIds.get(archive.tenantId));
+      archive.indexes.forEach((i, n) => {
+        const r = readings[i]!;
+        const eReal = float8ArrayField(r.eReal);
+        const eReactive = float8ArrayField(r.eReactive);
+        const vRms = float8ArrayField(r.vRMS);
+        const iRms = float8ArrayField(r.iRMS);
+        const tsMs = r.timestamp * 1000;
+        rows.row(18).text(r.deviceId).timestamptz(tsMs).int2(r.duration).bytes(tenant).text(r.region).int8(r.bootSeq).int8(r.seq).float8(r.frequency);
+        rows.bytes(eReal).bytes(eReactive).bytes(vRms).bytes(iRms);
+        if (r.extra) rows.jsonb(JSON.stringify(r.extra));
+        else rows.null();
+        rows.timestamptz(r.receivedAt.getTime()).bytes(r.mac).int8(archiveId).int4(archive.offsets[n]!).int4(r.payload.length);
+        deltas.row(12).text(r.deviceId).timestamptz(tsMs).bytes(tenant).int4(1).int4(r.duration);
+        deltas.bytes(eReal).bytes(eReactive).bytes(vRms).bytes(iRms);
+        deltas.float8(r.frequency ?? 0).int4(r.frequency === null ? 0 : 1).int2(pendingPart(r.deviceId));
+      });
+    }
+    await copyBinary(client, `copy telemetry.readings (${columns}) from stdin with (format binary)`, rows.finish());
+    await copyBinary(client, `copy ${PENDING_TABLE} from stdin with (format binary)`, deltas.finish());
+    await client.query('release savepoint direct');
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    await client.query('rollback to savepoint direct');
+    return false;
+  }
+}
+
+async function copyBinary(client: PoolClient, statement: string, data: Buffer): Promise<void> {
+  await pipeline(Readable.from([data]), client.query(copyFrom(statement)));
+}
+
+/**
+ * The pending partition of a device's deltas on the direct path (FNV-1a of the id). The
+ * staged path's SQL uses hashtext: the two need not agree, since a fold adds deltas into
+ * the rollups whichever partition holds them; a device's deltas meeting in one partition
+ * only saves upserts.
+ */
+export function pendingPart(deviceId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < deviceId.length; i += 1) hash = Math.imul(hash ^ deviceId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % PENDING_PARTS;
 }
 
 async function insertReadings(client: PoolClient, deferRollups: boolean): Promise<Set<string>> {

@@ -1,0 +1,165 @@
+import { macOf } from '../../subgraphs/device/ingest/mac';
+import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
+import { readingMessage } from '../../subgraphs/device/simulator/message';
+import type { IncomingReading } from '../../subgraphs/telemetry/reading';
+import { foldRollups } from '../../subgraphs/telemetry/rollup-fold';
+import { writeBatch } from '../../subgraphs/telemetry/store-write';
+import { verifyTelemetry } from '../../subgraphs/telemetry/verify';
+import type { TestDevice } from '../helpers/devices';
+import { ingestHarness, simulated } from './harness';
+
+const h = ingestHarness();
+afterAll(() => h.close());
+
+/** What the worker hands the writer for a checked message (check-message.ts). */
+function incoming(device: TestDevice, payload: Buffer, kind: 'se' | 'le', fresh = true): IncomingReading {
+  const body = JSON.parse(payload.toString()) as Record<string, unknown>;
+  const extraNames = ['eRealPositive', 'eRealNegative', 'eReactivePositive', 'eReactiveNegative', 'vRMSMin', 'vRMSMax', 'iRMSMin', 'iRMSMax'];
+  const extra = Object.fromEntries(extraNames.filter((name) => body[name]).map((name) => [name, body[name] as number[]]));
+  return {
+    deviceId: device.deviceId,
+    tenantId: device.tenantId,
+    region: device.region,
+    bootSeq: body.bootSeq as number,
+    seq: body.seq as number,
+    timestamp: body.timestamp as number,
+    duration: body.duration as number,
+    frequency: body.frequency as number,
+    eReal: body.eReal as number[],
+    eReactive: body.eReactive as number[],
+    vRMS: body.vRMS as number[],
+    iRMS: body.iRMS as number[],
+    ...(kind === 'le' ? { extra } : {}),
+    topic: telemetryTopic(device.region, device.deviceId, kind),
+    receivedAt: new Date(Date.now() - 1234),
+    payload,
+    mac: macOf(Buffer.from(device.dataKey, 'base64url'), payload),
+    fresh,
+  };
+}
+
+/** A signed 5-minute reading with the `le` extras (and values that need all of a double). */
+function leReading(device: TestDevice, seq: number, timestamp: number): Buffer {
+  const values = (base: number) => Array.from({ length: device.channels }, (_, c) => base + c + 0.1 + 1e-9 * seq);
+  return Buffer.from(
+    JSON.stringify({
+      v: 1, deviceId: device.deviceId, bootSeq: 2, seq, timestamp, duration: 300, frequency: 49.987654321,
+      eReal: values(-300_000), eReactive: values(1000), vRMS: values(230), iRMS: values(0.001),
+      eRealPositive: values(10), eRealNegative: values(-10), eReactivePositive: values(5), eReactiveNegative: values(-5),
+      vRMSMin: values(228), vRMSMax: values(232), iRMSMin: values(0), iRMSMax: values(3),
+    }),
+  );
+}
+
+async function storedRows(deviceId: string) {
+  const { rows } = await h.pool.query(
+    `select extract(epoch from ts)::int8 as ts, duration, tenant_id, region, boot_seq, seq, frequency, e_real, e_reactive, v_rms, i_rms, extra,
+       received_at, mac, archive_offset, archive_length
+     from telemetry.readings where device_id = $1 order by ts, duration`,
+    [deviceId],
+  );
+  return rows;
+}
+
+async function pendingReadings(deviceId: string): Promise<number> {
+  const { rows } = await h.pool.query<{ n: number }>(
+    `select (select coalesce(sum(readings), 0) from telemetry.rollup_pending where device_id = $1)
+       + (select coalesce(sum(readings), 0) from telemetry.rollups_five_minutes where device_id = $1) as n`,
+    [deviceId],
+  );
+  return Number(rows[0]!.n);
+}
+
+describe('the batch writer', () => {
+  it('stores the same rows by direct binary COPY (parked rollups) as by the staged path, every column exact', async () => {
+    const [direct, staged] = [await h.device(4), await h.device(4)];
+    const start = Math.floor(Date.now() / 1000 / 300) * 300 - 3600;
+    const batch = (device: TestDevice) => {
+      const sim = simulated(device, { bootSeq: 7, seq: 2 ** 40 });
+      const readings = Array.from({ length: 5 }, (_, i) => incoming(device, readingMessage(sim, start + i * 5).payload, 'se'));
+      readings.push(incoming(device, leReading(device, 2 ** 40 + 10, start), 'le'));
+      return readings;
+    };
+    const directBatch = batch(direct!);
+    const stagedBatch = batch(staged!);
+    expect(await writeBatch(h.pool, directBatch, [], { deferRollups: true })).toEqual(Array(6).fill('stored'));
+    expect(await writeBatch(h.pool, stagedBatch, [], { deferRollups: false })).toEqual(Array(6).fill('stored'));
+
+    // every column exactly what the worker handed over, on either path
+    const expected = (readings: IncomingReading[]) =>
+      [...readings]
+        .sort((a, b) => a.timestamp - b.timestamp || a.duration - b.duration)
+        .map((r) => ({
+          ts: String(r.timestamp),
+          duration: r.duration,
+          tenant_id: r.tenantId,
+          region: r.region,
+          boot_seq: String(r.bootSeq),
+          seq: String(r.seq),
+          frequency: r.frequency,
+          e_real: r.eReal,
+          e_reactive: r.eReactive,
+          v_rms: r.vRMS,
+          i_rms: r.iRMS,
+          extra: r.extra ?? null,
+          received_at: r.receivedAt,
+          mac: r.mac,
+          archive_offset: expect.any(Number),
+          archive_length: r.payload.length,
+        }));
+    expect(await storedRows(direct!.deviceId)).toEqual(expected(directBatch));
+    expect(await storedRows(staged!.deviceId)).toEqual(expected(stagedBatch));
+    expect(directBatch[5]!.extra).toMatchObject({ vRMSMax: expect.any(Array) });
+    // the archive pointers hold: every stored reading verifies against its signed bytes
+    const range = (device: TestDevice) => ({ deviceId: device.deviceId, from: new Date((start - 1) * 1000), to: new Date((start + 600) * 1000) });
+    expect(await verifyTelemetry(h.pool, h.config.masterKey, range(direct!))).toEqual({ checked: 6, mismatches: [] });
+    expect(await verifyTelemetry(h.pool, h.config.masterKey, range(staged!))).toEqual({ checked: 6, mismatches: [] });
+
+    // the parked deltas fold into the same rollups as the staged path's upserts
+    expect(await pendingReadings(direct!.deviceId)).toBe(6);
+    await foldRollups(h.pool);
+    const sums = (readings: IncomingReading[], pick: (r: IncomingReading) => number[]) => pick(readings[0]!).map((_, c) => readings.reduce((sum, r) => sum + pick(r)[c]!, 0));
+    for (const [device, readings] of [[direct!, directBatch], [staged!, stagedBatch]] as const) {
+      const { rows } = await h.pool.query('select readings, duration, e_real, e_reactive, v_rms_sum, i_rms_sum, frequency_sum, frequency_count from telemetry.rollups_hour where device_id = $1', [device.deviceId]);
+      expect(rows).toHaveLength(1);
+      const row = rows[0]!;
+      expect(row).toMatchObject({ readings: 6, duration: 325, frequency_count: 6 });
+      expect(row.frequency_sum).toBeCloseTo(readings.reduce((sum, r) => sum + r.frequency!, 0), 9);
+      const columns = [['e_real', (r: IncomingReading) => r.eReal], ['e_reactive', (r: IncomingReading) => r.eReactive], ['v_rms_sum', (r: IncomingReading) => r.vRMS], ['i_rms_sum', (r: IncomingReading) => r.iRMS]] as const;
+      for (const [column, pick] of columns) sums(readings, pick).forEach((sum, c) => expect(row[column][c]).toBeCloseTo(sum, 6));
+    }
+  });
+
+  it('falls back to the staged path when a reading it took for new is stored already: duplicates, replays and the rest each get their outcome', async () => {
+    const device = await h.device(2);
+    const sim = simulated(device, { bootSeq: 1, seq: 0 });
+    const start = Math.floor(Date.now() / 1000 / 300) * 300 - 1800;
+    const first = [0, 1, 2].map((i) => incoming(device, readingMessage(sim, start + i * 5).payload, 'se'));
+    expect(await writeBatch(h.pool, first, [], { deferRollups: true })).toEqual(['stored', 'stored', 'stored']);
+
+    // as another worker would see a redelivery: above its own high-water mark, so fresh
+    const redelivered = incoming(device, first[0]!.payload, 'se');
+    const forged = { ...sim, seq: 100 };
+    const conflicting = incoming(device, readingMessage(forged, start + 5).payload, 'se');
+    const later = [3, 4].map((i) => incoming(device, readingMessage(sim, start + i * 5).payload, 'se'));
+    const outcomes = await writeBatch(h.pool, [redelivered, ...later, conflicting], [], { deferRollups: true });
+    expect(outcomes).toEqual(['duplicate', 'stored', 'stored', 'replay']);
+
+    expect((await storedRows(device.deviceId)).map((row) => Number(row.ts) - start)).toEqual([0, 5, 10, 15, 20]);
+    expect(await pendingReadings(device.deviceId)).toBe(5);
+    const { rows } = await h.pool.query<{ reason: string }>('select reason from telemetry.dead_letters where device_id = $1', [device.deviceId]);
+    expect(rows.map((row) => row.reason)).toEqual(['replay']);
+  });
+
+  it('stores nothing of a batch the database refuses, and raises the refusal instead of taking the fallback', async () => {
+    const device = await h.device(2);
+    const sim = simulated(device);
+    const start = Math.floor(Date.now() / 1000 / 300) * 300 - 900;
+    const good = incoming(device, readingMessage(sim, start).payload, 'se');
+    // out of the table's check (1..3600 s): the worker's checks never let this through
+    const refused = { ...incoming(device, readingMessage(sim, start + 5).payload, 'se'), duration: 0 };
+    await expect(writeBatch(h.pool, [good, refused], [], { deferRollups: true })).rejects.toMatchObject({ code: '23514' });
+    expect(await storedRows(device.deviceId)).toEqual([]);
+    expect(await pendingReadings(device.deviceId)).toBe(0);
+  });
+});
