@@ -12,6 +12,7 @@ import { Histogram } from 'prom-client';
 import { handleGraphQL } from '../lib/apollo-http';
 import { createMetrics, handleMetrics } from '../lib/metrics';
 import { closeServer, handleHealth, sendJson, type ReadinessCheck } from '../lib/http';
+import { seriesMarker, unpackSeries } from '../lib/series-wire';
 import { createWebServer, type WebServer } from '../lib/web-server';
 import { unauthenticated } from '../schema/errors';
 import { AuthenticationError, createTokenVerifier } from './authenticate';
@@ -77,8 +78,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       return new SubgraphDataSource({ url: target, client: subgraphClient });
     },
   });
+  const marker = seriesMarker(config.masterKey);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // the subgraphs' packed NumberSeries become arrays again here (lib/series-wire.ts)
+    stringifyResult: (result) => `${unpackSeries(JSON.stringify(result), marker)}\n`,
     includeStacktraceInErrorResponses: false,
     formatError: maskError,
     ...protectionOptions(config, { redis, requestRedis, pool, index }),

@@ -1,6 +1,7 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { CONTEXT_HEADER } from '../lib/context-token';
+import { PACKED, SERIES_HEADER } from '../lib/series-wire';
 import type { GatewayContext } from './create-gateway';
 import type { SubgraphAnswer, SubgraphClient } from './subgraph-client';
 
@@ -42,7 +43,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private async send({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<Response> {
     const { query, variables, operationName, extensions } = request;
     if (!query) throw new Error('gateway: subgraph request without a query');
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    // series come packed and are unpacked as the answer is written (lib/series-wire.ts)
+    const headers: Record<string, string> = { 'content-type': 'application/json', [SERIES_HEADER]: PACKED };
     const ctx = context as Partial<GatewayContext>;
     if (ctx.contextToken) headers[CONTEXT_HEADER] = ctx.contextToken;
     if (ctx.requestId) headers['x-request-id'] = ctx.requestId;

@@ -1,5 +1,6 @@
 import { GraphQLError, GraphQLScalarType } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
+import { PackedSeries } from '../lib/series-wire';
 
 /**
  * `DateTime` (CONTRACT §5): ISO 8601 with offset. Every subgraph uses this one scalar, so
@@ -19,10 +20,19 @@ const isFiniteNumber = (value: unknown): boolean => typeof value === 'number' &&
 /**
  * Refuses anything but an array of finite numbers and nulls, in one loop: a day of raw
  * readings is 17,280 values per series, which is why the series is one leaf value and not
- * a GraphQL list (neither the subgraph nor the gateway then walks each value).
+ * a GraphQL list (neither the subgraph nor the gateway then walks each value). A series
+ * packed for the gateway (lib/series-wire.ts) is checked the same way and stays packed.
  */
-function serializeSeries(value: unknown): Numbers {
+function serializeSeries(value: unknown): Numbers | PackedSeries {
+  if (value instanceof PackedSeries) {
+    checkSeries(value.values);
+    return value;
+  }
   if (!Array.isArray(value)) throw new GraphQLError(`NumberSeries must be an array, got ${typeof value}`);
+  return checkSeries(value);
+}
+
+function checkSeries(value: readonly unknown[]): Numbers {
   for (let i = 0; i < value.length; i += 1) {
     const element: unknown = value[i];
     if (element !== null && !isFiniteNumber(element)) {
@@ -40,7 +50,7 @@ const outputOnly = (): never => {
  * `NumberSeries` (`Device.readingSeries`, a CONTRACT §5 extension): a column of numbers for
  * data-mining tools. Output only, so there is no input form to parse.
  */
-export const NumberSeries = new GraphQLScalarType<Numbers, Numbers>({
+export const NumberSeries = new GraphQLScalarType<Numbers, Numbers | PackedSeries>({
   name: 'NumberSeries',
   description: 'A JSON array of numbers (null where a value is unknown), one per reading. Output only.',
   serialize: serializeSeries,

@@ -12,6 +12,8 @@ export interface SubgraphContext<TLoaders = unknown> {
   /** For list queries; single objects and nested lists go through `loaders`. */
   pool: Pool;
   requestId: string;
+  /** The gateway asked for packed `NumberSeries` (lib/series-wire.ts): the marker, else null. */
+  seriesMarker: string | null;
 }
 
 /** What a subgraph's `createLoaders` gets: per-request DataLoaders close over these. */

@@ -16,6 +16,7 @@ import { closeServer, handleHealth, sendJson, type ReadinessCheck } from '../lib
 import type { Logger } from '../lib/logger';
 import type { Principal } from '../lib/principal';
 import type { Redis } from '../lib/redis';
+import { PACKED, SERIES_HEADER, seriesMarker } from '../lib/series-wire';
 import { resolveScope, type ResolvedScope } from '../lib/tenant-scope';
 import type { LoaderSource, SubgraphContext } from './context';
 import { compiledSchemaGateway } from './compiled-executor';
@@ -61,10 +62,11 @@ export async function createSubgraphServer<TLoaders>(options: SubgraphServerOpti
   const checks: Record<string, ReadinessCheck> = { postgres: pingPostgres(pool) };
   if (options.redis) checks.redis = pingRedis(options.redis);
 
-  const contextFor = (principal: Principal, requestId: string): SubgraphContext<TLoaders> => {
+  const marker = seriesMarker(config.masterKey);
+  const contextFor = (principal: Principal, requestId: string, packSeries: boolean): SubgraphContext<TLoaders> => {
     let resolved: Promise<ResolvedScope> | undefined;
     const scope = () => (resolved ??= resolveScope(pool, principal));
-    return { principal, scope, pool, requestId, loaders: options.createLoaders({ pool, principal, scope }) };
+    return { principal, scope, pool, requestId, seriesMarker: packSeries ? marker : null, loaders: options.createLoaders({ pool, principal, scope }) };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -81,7 +83,8 @@ export async function createSubgraphServer<TLoaders>(options: SubgraphServerOpti
       sendJson(res, 401, graphQLError('the gateway context is missing or invalid', 'UNAUTHENTICATED'));
       return;
     }
-    await handleGraphQL(req, res, { server: apollo, bodyLimit: BODY_LIMIT, context: async () => contextFor(principal, requestId) });
+    const packSeries = req.headers[SERIES_HEADER] === PACKED;
+    await handleGraphQL(req, res, { server: apollo, bodyLimit: BODY_LIMIT, context: async () => contextFor(principal, requestId, packSeries) });
   };
 
   const server = http.createServer((req, res) => {

@@ -23,6 +23,8 @@ import { groupCpuMs } from './process-cpu';
  * (PostgreSQL and Redis not included), which other load on the machine hardly changes.
  */
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
+/** `BENCH_QUERIES=latest100,rawDaySeries`: only those (default: every query). */
+const ONLY = process.env.BENCH_QUERIES ? new Set(process.env.BENCH_QUERIES.split(',')) : null;
 
 async function main(): Promise<void> {
   const run = crypto.randomBytes(3).toString('hex');
@@ -75,44 +77,44 @@ async function main(): Promise<void> {
     const token = await accessToken(config.AUTH_ISSUER, client.clientId, client.clientSecret!);
     const gateway: Target = { url: `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, token, platformCpuMs: () => groupCpuMs(start.pid!) };
     const results = {
-      latest100: await measure(gateway, '{ devices(first: 100) { edges { node { id latestReading { timestamp channels { powerW } } } } } }', {}, (data) => count(data, 'latestReading') === 100, ITERATIONS),
-      rawDay: await measure(
+      latest100: await only('latest100', () => measure(gateway, '{ devices(first: 100) { edges { node { id latestReading { timestamp channels { powerW } } } } } }', {}, (data) => count(data, 'latestReading') === 100, ITERATIONS)),
+      rawDay: await only('rawDay', () => measure(
         gateway,
         'query ($id: ID!, $from: DateTime!, $to: DateTime!) { device(id: $id) { readings(from: $from, to: $to) { timestamp duration channels { eReal powerW vRMS iRMS } } } }',
         { id: devices[0]!.id, from: dayStart.toISOString(), to: new Date(dayStart.getTime() + 86_400_000).toISOString() },
         (data) => (data as { device: { readings: unknown[] } }).device.readings.length === 17_280,
         Math.max(20, Math.round(ITERATIONS / 4)),
-      ),
+      )),
       // The same day with one field per channel: how the cost scales with the fields asked for.
-      rawDayLight: await measure(
+      rawDayLight: await only('rawDayLight', () => measure(
         gateway,
         'query ($id: ID!, $from: DateTime!, $to: DateTime!) { device(id: $id) { readings(from: $from, to: $to) { timestamp channels { powerW } } } }',
         { id: devices[0]!.id, from: dayStart.toISOString(), to: new Date(dayStart.getTime() + 86_400_000).toISOString() },
         (data) => (data as { device: { readings: unknown[] } }).device.readings.length === 17_280,
         Math.max(20, Math.round(ITERATIONS / 4)),
-      ),
-      hourYear: await measure(
+      )),
+      hourYear: await only('hourYear', () => measure(
         gateway,
         'query ($id: ID!, $from: DateTime!, $to: DateTime!) { device(id: $id) { readings(from: $from, to: $to, granularity: HOUR) { timestamp duration channels { eReal powerW } } } }',
         { id: devices[0]!.id, from: yearStart.toISOString(), to: dayStart.toISOString() },
         (data) => (data as { device: { readings: unknown[] } }).device.readings.length === 365 * 24,
         Math.max(20, Math.round(ITERATIONS / 2)),
-      ),
+      )),
       // The same two windows as columns (Device.readingSeries): one leaf value per column.
-      rawDaySeries: await measure(
+      rawDaySeries: await only('rawDaySeries', () => measure(
         gateway,
         'query ($id: ID!, $from: DateTime!, $to: DateTime!) { device(id: $id) { readingSeries(from: $from, to: $to) { timestamps durations channels { eReal powerW vRMS iRMS } } } }',
         { id: devices[0]!.id, from: dayStart.toISOString(), to: new Date(dayStart.getTime() + 86_400_000).toISOString() },
         (data) => seriesLength(data) === 17_280,
         Math.max(20, Math.round(ITERATIONS / 4)),
-      ),
-      hourYearSeries: await measure(
+      )),
+      hourYearSeries: await only('hourYearSeries', () => measure(
         gateway,
         'query ($id: ID!, $from: DateTime!, $to: DateTime!) { device(id: $id) { readingSeries(from: $from, to: $to, granularity: HOUR) { timestamps durations channels { eReal powerW } } } }',
         { id: devices[0]!.id, from: yearStart.toISOString(), to: dayStart.toISOString() },
         (data) => seriesLength(data) === 365 * 24,
         Math.max(20, Math.round(ITERATIONS / 2)),
-      ),
+      )),
     };
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, load: os.loadavg().map((l) => +l.toFixed(2)) };
     console.log(JSON.stringify({ benchmark: 'query', machine, goalsMs: { latest100P99: 30, rawDayP99: 150, hourYearP99: 100, rawDaySeriesP99: 150, hourYearSeriesP99: 100 }, results }));
@@ -125,6 +127,8 @@ async function main(): Promise<void> {
     await dropKeysWithPrefix(config.REDIS_URL, config.REDIS_KEY_PREFIX);
   }
 }
+
+const only = async <T>(name: string, run: () => Promise<T>): Promise<T | undefined> => (ONLY && !ONLY.has(name) ? undefined : run());
 
 const progress = (line: string) => process.stderr.write(`bench:query: ${line}\n`);
 

@@ -1,10 +1,11 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
+import { PackedSeries } from '../../lib/series-wire';
 import { RequiresScopes } from '../../schema/authorization';
 import { selectedFieldNames } from '../selected-fields';
 import { TelemetryDevice } from './device';
 import type { TelemetryContext } from './loaders';
-import { optionalColumns, type ReadingColumns, type ReadingRow, type ReadingValues } from './reading';
+import { optionalColumns, type ReadingColumns, type ReadingRow, type ReadingValues, type Series } from './reading';
 import { ReadingSeries } from './reading-series.type';
 import { GranularityEnum, Reading } from './reading.type';
 import { ReadingsArgs } from './readings.args';
@@ -30,19 +31,28 @@ export function toReading(row: Pick<ReadingRow, 'duration' | 'frequency' | 'eRea
   };
 }
 
-/** Columns as `readingSeries` serves them: channel `i` is position `i`, powerW as in `toReading`. */
-export function toReadingSeries(granularity: GranularityEnum, columns: ReadingColumns): ReadingSeries {
+/**
+ * Columns as `readingSeries` serves them: channel `i` is position `i`, powerW as in
+ * `toReading`. With a marker (the gateway asked for it) every column is packed for the wire
+ * (lib/series-wire.ts).
+ */
+export function toReadingSeries(granularity: GranularityEnum, columns: ReadingColumns, marker: string | null = null): ReadingSeries {
   const { timestamps, durations } = columns;
+  // the type says Series: a PackedSeries is what the NumberSeries scalar serializes it to
+  const wire = <T extends Series | undefined>(values: T): T => (marker && values ? (new PackedSeries(values, marker) as unknown as T) : values);
   return {
     granularity,
     count: timestamps.length,
-    timestamps,
-    durations,
-    frequency: columns.frequency,
+    timestamps: wire(timestamps),
+    durations: wire(durations),
+    frequency: wire(columns.frequency),
     channels: columns.channels.map((channel, index) => ({
       index,
-      ...channel,
-      powerW: channel.eReal.map((eReal, i) => (eReal === null ? null : powerOf(eReal, durations[i]!))),
+      eReal: wire(channel.eReal),
+      eReactive: wire(channel.eReactive),
+      vRMS: wire(channel.vRMS),
+      iRMS: wire(channel.iRMS),
+      powerW: wire(channel.eReal.map((eReal, i) => (eReal === null ? null : powerOf(eReal, durations[i]!)))),
     })),
   };
 }
@@ -85,6 +95,7 @@ export class TelemetryDeviceResolver {
     checkWindow(from, to, granularity);
     const selected = selectedFieldNames(info);
     const columns = optionalColumns.filter((column) => selected.has(column));
-    return toReadingSeries(granularity, await context.loaders.readingSeries.load({ deviceId: device.id, from, to, granularity, columns }));
+    const loaded = await context.loaders.readingSeries.load({ deviceId: device.id, from, to, granularity, columns });
+    return toReadingSeries(granularity, loaded, context.seriesMarker);
   }
 }

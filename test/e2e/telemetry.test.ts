@@ -1,4 +1,5 @@
 import { CONTEXT_HEADER, ContextTokens } from '../../lib/context-token';
+import { PACKED, SERIES_HEADER, seriesMarker } from '../../lib/series-wire';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { ingestHarness, publish, storedCount, waitFor, simulated } from '../ingest/harness';
@@ -232,6 +233,31 @@ describe('telemetry through the gateway', () => {
     expect((await platform.query(otherToken, SERIES, { id: device.deviceId, ...window(300) })).body).toEqual({ data: { device: null } });
     const listed = await platform.query(otherToken, '{ devices(first: 500) { edges { node { id latestReading { timestamp } } } } }');
     expect(JSON.stringify(listed.body)).not.toContain(device.deviceId);
+  });
+
+  it('sends series to the gateway packed only when it asks, and the client gets the arrays either way', async () => {
+    const context = await new ContextTokens(platform.config.masterKey, platform.config.CONTEXT_TOKEN_TTL).sign({
+      subject: 'probe', clientId: null, tenantId: device.tenantId, principalType: 'client', scopes: ['fleet:read', 'telemetry:read'],
+    });
+    const ask = async (headers: Record<string, string>) => {
+      const response = await fetch(platform.subgraphUrls.telemetry!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: context, ...headers },
+        body: JSON.stringify({
+          query: `query ($r: [_Any!]!, $from: DateTime!, $to: DateTime!) { _entities(representations: $r) { ... on Device { readingSeries(from: $from, to: $to) { timestamps channels { powerW } } } } }`,
+          variables: { r: [{ __typename: 'Device', id: device.deviceId }], ...window(300) },
+        }),
+      });
+      return ((await response.json()) as { data: { _entities: { readingSeries: { timestamps: unknown; channels: { powerW: unknown }[] } }[] } }).data._entities[0]!.readingSeries;
+    };
+    const plain = await ask({});
+    const packed = await ask({ [SERIES_HEADER]: PACKED });
+    const marker = seriesMarker(platform.config.masterKey);
+    expect(plain.timestamps).toEqual(sent.map((r) => r.timestamp));
+    expect(packed.timestamps).toBe(marker + JSON.stringify(plain.timestamps));
+    expect(packed.channels[0]!.powerW).toBe(marker + JSON.stringify(plain.channels[0]!.powerW));
+    const served = await platform.query(ownToken, SERIES, { id: device.deviceId, ...window(300), granularity: 'RAW' });
+    expect((served.body.data!.device as { readingSeries: { timestamps: number[] } }).readingSeries.timestamps).toEqual(plain.timestamps);
   });
 
   it("gives nothing even when the subgraph itself is asked for another tenant's device", async () => {
