@@ -25,6 +25,20 @@ describe('row-level security', () => {
     expect(seen.every((row) => row.tenant === world.b.id)).toBe(true);
   });
 
+  it('reads the scope once per statement in every policy (an InitPlan), not once per row', async () => {
+    const { rows } = await pool.query<{ name: string; expression: string }>(
+      `select schemaname || '.' || tablename || ' ' || policyname as name, coalesce(qual, with_check) as expression from pg_policies
+       where coalesce(qual, with_check) like '%cypernex.tenant_ids%'`,
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(26);
+    const perRow = rows.filter((row) => !/^\(\w+ = ANY \(\( SELECT /.test(row.expression)).map((row) => row.name);
+    expect(perRow).toEqual([]);
+    const plan = await withScope(pool, tenantsScope([]), async (client) =>
+      (await client.query('explain select * from telemetry.readings where device_id = $1', ['D000000000001'])).rows.map((row) => row['QUERY PLAN'] as string).join('\n'),
+    );
+    expect(plan).toMatch(/InitPlan/);
+  });
+
   it('a scope of B cannot change or add rows of A', async () => {
     const world = await createWorld(pool, { a: 1, a1: 0, b: 1 });
     const updated = await withScope(pool, tenantsScope([world.b.id]), (client) => client.query('update fleet.channels set ct_rating = 999'));
