@@ -1,0 +1,87 @@
+import crypto from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../lib/config';
+import { migrate } from '../../lib/migrate';
+import { createPool, dropDatabase } from '../../lib/postgres';
+import type { IncomingReading } from '../../subgraphs/telemetry/reading';
+import { foldRollups } from '../../subgraphs/telemetry/rollup-fold';
+import { writeBatch } from '../../subgraphs/telemetry/store-write';
+import { cpuSecondsOfAll } from './processes';
+
+/**
+ * `node dist/bench/ingest/pg-cost.js [--devices 20000] [--batches 48] [--fold-every 24] [--staged]`:
+ * PostgreSQL's CPU per reading for the ingestion writer and for the rollup fold, without
+ * MQTT or the worker: batches of 5,000 fresh readings (6 channels, 100 tenants, devices in
+ * turn, 5 s apart) go through `writeBatch`, and every `--fold-every` batches all pending
+ * deltas are folded. With 20,000 devices and a fold every 24 batches each device has 6
+ * readings per fold, as the worker's 30 s fold interval gives at 5 s readings. CPU is read
+ * from /proc for every PostgreSQL process (so run it on an otherwise idle machine). A
+ * throwaway database; prints one JSON line.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      devices: { type: 'string', default: '20000' },
+      batches: { type: 'string', default: '48' },
+      'fold-every': { type: 'string', default: '24' },
+      // the path small batches take: staging table, ON CONFLICT, rollups upserted in the batch
+      staged: { type: 'boolean', default: false },
+    },
+  });
+  const devices = Number(values.devices);
+  const batches = Number(values.batches);
+  const foldEvery = Number(values['fold-every']);
+  const batchSize = 5000;
+  const url = new URL(loadConfig().DATABASE_URL);
+  url.pathname = `/cypernex_bench_pg_${Date.now().toString(36)}`;
+  await migrate(url.toString());
+  const pool = createPool(url.toString(), { service: 'bench', max: 3 });
+  try {
+    await pool.query('select telemetry.ensure_partitions(current_date - 1, 3)');
+    const tenants = Array.from({ length: 100 }, () => crypto.randomUUID());
+    const payload = Buffer.alloc(280, 'x');
+    const mac = crypto.randomBytes(32);
+    let timestamp = Math.floor(Date.now() / 1000) - 3600;
+    let cursor = 0;
+    const values6 = (base: number) => Array.from({ length: 6 }, () => Math.round((base + Math.random() * 100) * 1000) / 1000);
+    const batch = (): IncomingReading[] =>
+      Array.from({ length: batchSize }, () => {
+        const device = cursor % devices;
+        cursor += 1;
+        if (device === 0) timestamp += 5;
+        return {
+          deviceId: `D${String(device).padStart(12, '0')}`, tenantId: tenants[device % 100]!, region: 'bench', bootSeq: 1, seq: cursor, timestamp,
+          duration: 5, frequency: 50.01, eReal: values6(100), eReactive: values6(-50), vRMS: values6(230), iRMS: values6(1),
+          topic: 'bench', receivedAt: new Date(), payload, mac, fresh: true,
+        };
+      });
+    for (let i = 0; i < 4; i += 1) await writeBatch(pool, batch(), [], { deferRollups: !values.staged });
+    await foldRollups(pool);
+    let write = 0;
+    let fold = 0;
+    for (let i = 0; i < batches; i += 1) {
+      const readings = batch();
+      const before = cpuSecondsOfAll('postgres');
+      await writeBatch(pool, readings, [], { deferRollups: !values.staged });
+      const written = cpuSecondsOfAll('postgres');
+      write += written - before;
+      if (i % foldEvery === foldEvery - 1) {
+        await foldRollups(pool);
+        fold += cpuSecondsOfAll('postgres') - written;
+      }
+    }
+    const readings = batchSize * batches;
+    const perReading = (seconds: number) => +((seconds * 1e6) / readings).toFixed(1);
+    console.log(
+      JSON.stringify({ bench: 'ingest-pg-cost', devices, readings, foldEvery, readingsPerDevicePerFold: (foldEvery * batchSize) / devices, staged: values.staged, postgresCpuMicrosecondsPerReading: { write: perReading(write), fold: perReading(fold) } }),
+    );
+  } finally {
+    await pool.end();
+    await dropDatabase(url.toString());
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:ingest pg-cost: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+});
