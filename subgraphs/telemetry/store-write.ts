@@ -235,27 +235,31 @@ async function storeDirect(client: PoolClient, readings: readonly IncomingReadin
   await client.query('savepoint direct');
   try {
     const archiveIds = await insertArchives(client, archives);
-    const rows = new BinaryCopyWriter(256 * 1024);
-    const deltas = new BinaryCopyWriter(128 * 1024);
-    for (const archive of archives) {
+    // in key order, as the staged path inserts: two workers storing the same redelivered
+    // readings then wait on each other in one order (the later gets the unique violation)
+    // instead of deadlocking
+    const placed = archives.flatMap((archive) => {
       const tenant = uuidField(archive.tenantId);
       const archiveId = Number(archiveIds.get(archive.tenantId));
-      archive.indexes.forEach((i, n) => {
-        const r = readings[i]!;
-        const eReal = float8ArrayField(r.eReal);
-        const eReactive = float8ArrayField(r.eReactive);
-        const vRms = float8ArrayField(r.vRMS);
-        const iRms = float8ArrayField(r.iRMS);
-        const tsMs = r.timestamp * 1000;
-        rows.row(18).text(r.deviceId).timestamptz(tsMs).int2(r.duration).bytes(tenant).text(r.region).int8(r.bootSeq).int8(r.seq).float8(r.frequency);
-        rows.bytes(eReal).bytes(eReactive).bytes(vRms).bytes(iRms);
-        if (r.extra) rows.jsonb(JSON.stringify(r.extra));
-        else rows.null();
-        rows.timestamptz(r.receivedAt.getTime()).bytes(r.mac).int8(archiveId).int4(archive.offsets[n]!).int4(r.payload.length);
-        deltas.row(12).text(r.deviceId).timestamptz(tsMs).bytes(tenant).int4(1).int4(r.duration);
-        deltas.bytes(eReal).bytes(eReactive).bytes(vRms).bytes(iRms);
-        deltas.float8(r.frequency ?? 0).int4(r.frequency === null ? 0 : 1).int2(pendingPart(r.deviceId));
-      });
+      return archive.indexes.map((i, n) => ({ r: readings[i]!, tenant, archiveId, offset: archive.offsets[n]! }));
+    });
+    placed.sort((a, b) => (a.r.deviceId < b.r.deviceId ? -1 : a.r.deviceId > b.r.deviceId ? 1 : a.r.timestamp - b.r.timestamp || a.r.duration - b.r.duration));
+    const rows = new BinaryCopyWriter(256 * 1024);
+    const deltas = new BinaryCopyWriter(128 * 1024);
+    for (const { r, tenant, archiveId, offset } of placed) {
+      const eReal = float8ArrayField(r.eReal);
+      const eReactive = float8ArrayField(r.eReactive);
+      const vRms = float8ArrayField(r.vRMS);
+      const iRms = float8ArrayField(r.iRMS);
+      const tsMs = r.timestamp * 1000;
+      rows.row(18).text(r.deviceId).timestamptz(tsMs).int2(r.duration).bytes(tenant).text(r.region).int8(r.bootSeq).int8(r.seq).float8(r.frequency);
+      rows.bytes(eReal).bytes(eReactive).bytes(vRms).bytes(iRms);
+      if (r.extra) rows.jsonb(JSON.stringify(r.extra));
+      else rows.null();
+      rows.timestamptz(r.receivedAt.getTime()).bytes(r.mac).int8(archiveId).int4(offset).int4(r.payload.length);
+      deltas.row(12).text(r.deviceId).timestamptz(tsMs).bytes(tenant).int4(1).int4(r.duration);
+      deltas.bytes(eReal).bytes(eReactive).bytes(vRms).bytes(iRms);
+      deltas.float8(r.frequency ?? 0).int4(r.frequency === null ? 0 : 1).int2(pendingPart(r.deviceId));
     }
     await copyBinary(client, `copy telemetry.readings (${columns}) from stdin with (format binary)`, rows.finish());
     await copyBinary(client, `copy ${PENDING_TABLE} from stdin with (format binary)`, deltas.finish());

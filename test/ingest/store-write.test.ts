@@ -151,6 +151,22 @@ describe('the batch writer', () => {
     expect(rows.map((row) => row.reason)).toEqual(['replay']);
   });
 
+  it('lets two writers store the same readings at once: each reading is stored once and the other writer is told it is a duplicate', async () => {
+    const device = await h.device(2);
+    const sim = simulated(device);
+    const start = Math.floor(Date.now() / 1000 / 300) * 300 - 86_000;
+    const readings = Array.from({ length: 3000 }, (_, i) => incoming(device, readingMessage(sim, start + i * 5).payload, 'se'));
+    // as two workers would hold a redelivery: both above their own high-water marks, in opposite orders
+    const [first, second] = await Promise.all([
+      writeBatch(h.pool, readings, [], { deferRollups: true }),
+      writeBatch(h.pool, [...readings].reverse(), [], { deferRollups: true }),
+    ]);
+    const byReading = readings.map((_, i) => [first[i], second[readings.length - 1 - i]].sort());
+    expect(byReading).toEqual(readings.map(() => ['duplicate', 'stored']));
+    expect(await storedRows(device.deviceId)).toHaveLength(3000);
+    expect(await pendingReadings(device.deviceId)).toBe(3000);
+  });
+
   it('stores nothing of a batch the database refuses, and raises the refusal instead of taking the fallback', async () => {
     const device = await h.device(2);
     const sim = simulated(device);
