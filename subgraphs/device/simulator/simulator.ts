@@ -1,6 +1,6 @@
-import mqtt, { type MqttClient } from 'mqtt';
 import { telemetryTopic } from '../ingest/topics';
 import { readingMessage, type SimulatedDevice } from './message';
+import { RawPublisher } from './raw-publisher';
 
 export interface SimulatorOptions {
   mqttUrl: string;
@@ -42,7 +42,7 @@ const MAX_IN_FLIGHT_PER_CONNECTION = 2_000;
  */
 export function createSimulator(options: SimulatorOptions) {
   const stats: SimulatorStats = { devices: options.devices.length, published: 0, errors: 0, inFlight: 0, backlog: 0 };
-  const clients: MqttClient[] = [];
+  const clients: RawPublisher[] = [];
   const inFlight: number[] = [];
   let timer: NodeJS.Timeout | null = null;
   let cursor = 0;
@@ -52,9 +52,10 @@ export function createSimulator(options: SimulatorOptions) {
     const { payload, mac } = readingMessage(device, timestamp);
     stats.inFlight += 1;
     inFlight[connection]! += 1;
-    clients[connection]!.publish(telemetryTopic(device.region, device.deviceId, 'se'), payload, { qos: options.qos, properties: { userProperties: { mac } } }, (error) => {
+    clients[connection]!.publish(telemetryTopic(device.region, device.deviceId, 'se'), payload, mac, options.qos, (error) => {
       stats.inFlight -= 1;
       inFlight[connection]! -= 1;
+      drainSoon();
       if (error) stats.errors += 1;
       else {
         stats.published += 1;
@@ -70,11 +71,28 @@ export function createSimulator(options: SimulatorOptions) {
     const due = Math.min(total, Math.round(((now - lastTick) / (options.intervalSeconds * 1000)) * total));
     if (due > 0) lastTick = now;
     stats.backlog = Math.min(total, stats.backlog + due);
-    const timestamp = Math.floor(now / 1000);
+    drain();
+  };
+
+  // Publishes what is due while the connections have room; acknowledgements that make room
+  // call it again (once per turn of the event loop), so a broker with a small Receive
+  // Maximum (Mosquitto announces 20 by default) is kept busy between ticks.
+  let draining = false;
+  const drainSoon = () => {
+    if (draining || stats.backlog === 0) return;
+    draining = true;
+    setImmediate(() => {
+      draining = false;
+      drain();
+    });
+  };
+  const drain = () => {
+    const total = options.devices.length;
+    const timestamp = Math.floor(Date.now() / 1000);
     while (stats.backlog > 0) {
       const index = cursor % total;
       const connection = index % clients.length;
-      if (options.qos === 1 && inFlight[connection]! >= MAX_IN_FLIGHT_PER_CONNECTION) break;
+      if (options.qos === 1 && inFlight[connection]! >= Math.min(MAX_IN_FLIGHT_PER_CONNECTION, clients[connection]!.receiveMaximum)) break;
       cursor += 1;
       stats.backlog -= 1;
       publish(connection, options.devices[index]!, timestamp);
@@ -85,16 +103,15 @@ export function createSimulator(options: SimulatorOptions) {
     stats,
     async start(): Promise<void> {
       for (let i = 0; i < Math.max(1, options.connections); i += 1) {
-        const client = await mqtt.connectAsync(options.mqttUrl, {
-          protocolVersion: 5,
+        const client = new RawPublisher({
+          url: options.mqttUrl,
           clientId: `cypernex-sim-${process.pid}-${i}`,
-          reconnectPeriod: 1000,
-          // a busy broker answers slowly; queue rather than fail
-          queueQoSZero: false,
+          reconnectMs: 1000,
+          onError: () => {
+            stats.errors += 1;
+          },
         });
-        client.on('error', () => {
-          stats.errors += 1;
-        });
+        await client.connect();
         clients.push(client);
         inFlight.push(0);
       }
@@ -105,9 +122,7 @@ export function createSimulator(options: SimulatorOptions) {
       if (timer) clearInterval(timer);
       // publishes the broker never acknowledged are not counted; waiting for them forever
       // would keep a benchmark from reporting at all
-      const graceful = Promise.all(clients.map((client) => client.endAsync()));
-      const waited = await Promise.race([graceful.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref())]);
-      if (!waited) await Promise.all(clients.map((client) => client.endAsync(true)));
+      await Promise.all(clients.map((client) => client.end(10_000)));
     },
   };
 }

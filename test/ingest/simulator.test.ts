@@ -1,0 +1,79 @@
+import crypto from 'node:crypto';
+import net from 'node:net';
+import mqtt from 'mqtt';
+import { macOf } from '../../subgraphs/device/ingest/mac';
+import { RawPublisher } from '../../subgraphs/device/simulator/raw-publisher';
+import { createSimulator } from '../../subgraphs/device/simulator/simulator';
+import type { SimulatedDevice } from '../../subgraphs/device/simulator/message';
+import { testConfig } from '../helpers/config';
+import { waitFor } from './harness';
+
+const config = testConfig();
+const region = `ts${crypto.randomBytes(4).toString('hex')}`;
+
+async function subscriber() {
+  const client = await mqtt.connectAsync(config.MQTT_URL, { protocolVersion: 5, clientId: `sub-${crypto.randomBytes(4).toString('hex')}` });
+  const received: { topic: string; payload: Buffer; mac: unknown; qos: number }[] = [];
+  client.on('message', (topic, payload, packet) => received.push({ topic, payload, mac: packet.properties?.userProperties?.mac, qos: packet.qos }));
+  await client.subscribeAsync(`telemetry/v1/${region}/#`, { qos: 1 });
+  return { client, received };
+}
+
+describe("the simulator's MQTT 5 publisher", () => {
+  it('publishes QoS 1 and QoS 0 messages with the mac user property, each acknowledged or written once', async () => {
+    const { client, received } = await subscriber();
+    const publisher = new RawPublisher({ url: config.MQTT_URL, clientId: `rawpub-${crypto.randomBytes(4).toString('hex')}` });
+    await publisher.connect();
+    expect(publisher.receiveMaximum).toBeGreaterThan(0);
+    const results: (Error | undefined)[] = [];
+    // past one packet id cycle would take 65,535: enough to cross several socket writes
+    for (let i = 0; i < 600; i += 1) {
+      const payload = Buffer.from(JSON.stringify({ i, text: 'é'.repeat(i % 7) }));
+      publisher.publish(`telemetry/v1/${region}/D${String(i).padStart(12, '0')}/se`, payload, `mac-${i}`, i % 2 === 0 ? 1 : 0, (error) => results.push(error));
+      if (publisher.inFlight >= publisher.receiveMaximum) await waitFor(async () => publisher.inFlight < publisher.receiveMaximum, 'room in flight');
+    }
+    await waitFor(async () => results.length === 600 && received.length === 600, '600 messages through the broker');
+    expect(results.filter(Boolean)).toEqual([]);
+    const byIndex = received.map((m) => ({ ...m, body: JSON.parse(m.payload.toString()) as { i: number } })).sort((a, b) => a.body.i - b.body.i);
+    byIndex.forEach((message, i) => {
+      expect(message.topic).toBe(`telemetry/v1/${region}/D${String(i).padStart(12, '0')}/se`);
+      expect(message.mac).toBe(`mac-${i}`);
+      expect(message.qos).toBe(i % 2 === 0 ? 1 : 0);
+      expect(message.payload.toString()).toBe(JSON.stringify({ i, text: 'é'.repeat(i % 7) }));
+    });
+    await publisher.end();
+    publisher.publish(`telemetry/v1/${region}/x/se`, Buffer.from('{}'), 'm', 1, (error) => results.push(error));
+    expect(results.at(-1)?.message).toMatch(/not connected/);
+    await client.endAsync();
+  });
+
+  it('says so when the broker cannot be reached', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await expect(new RawPublisher({ url: `mqtt://127.0.0.1:${port}`, clientId: 'nobody' }).connect()).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('plays a fleet: every device publishes signed readings at its interval, each counted once the broker acknowledged it', async () => {
+    const { client, received } = await subscriber();
+    const devices: SimulatedDevice[] = Array.from({ length: 50 }, (_, i) => ({
+      deviceId: `D9${String(i).padStart(11, '0')}`, region, channels: 3, dataKey: crypto.randomBytes(32), bootSeq: 1, seq: 0,
+    }));
+    const simulator = createSimulator({ mqttUrl: config.MQTT_URL, devices, intervalSeconds: 1, connections: 2, qos: 1 });
+    await simulator.start();
+    await waitFor(async () => simulator.stats.published >= 100, '100 acknowledged readings', 15_000);
+    await simulator.stop();
+    await waitFor(async () => received.length >= simulator.stats.published, 'the subscriber to catch up');
+    expect(simulator.stats.errors).toBe(0);
+    expect(received).toHaveLength(simulator.stats.published);
+    const keys = new Map(devices.map((d) => [d.deviceId, d.dataKey]));
+    for (const message of received) {
+      const body = JSON.parse(message.payload.toString()) as { deviceId: string; eReal: number[] };
+      expect(message.topic).toBe(`telemetry/v1/${region}/${body.deviceId}/se`);
+      expect(message.mac).toBe(macOf(keys.get(body.deviceId)!, message.payload).toString('base64url'));
+      expect(body.eReal).toHaveLength(3);
+    }
+    await client.endAsync();
+  });
+});
