@@ -32,6 +32,8 @@ async function main(): Promise<void> {
       profile: { type: 'string' },
       // a file for the worker's log (warnings: failed batches, reconnects)
       'worker-log': { type: 'string' },
+      // ingestion worker processes sharing the subscription (CONTRACT §6 `$share/ingest/...`)
+      workers: { type: 'string', default: '1' },
     },
   });
   const devices = Number(values.devices);
@@ -53,19 +55,23 @@ async function main(): Promise<void> {
     const brokerPort = await freePort();
     const broker = startBroker(brokerPort);
     children.push(broker);
-    const ingestPort = await freePort();
-    const childEnv = { ...env, MQTT_URL: `mqtt://127.0.0.1:${brokerPort}`, INGEST_PORT: String(ingestPort) };
+    const workerCount = Math.max(1, Number(values.workers));
+    const ingestPorts = await Promise.all(Array.from({ length: workerCount }, () => freePort()));
+    const childEnv = { ...env, MQTT_URL: `mqtt://127.0.0.1:${brokerPort}`, INGEST_PORT: String(ingestPorts[0]) };
     await waitUntil(() => mqtt.connectAsync(childEnv.MQTT_URL, { reconnectPeriod: 0 }).then((c) => c.endAsync().then(() => true)), 'the broker', 10_000);
     const profile = values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [];
-    const worker = spawn(process.execPath, [...profile, fromRoot('dist/subgraphs/device/ingest/main.js')], {
-      env: childEnv,
-      stdio: ['ignore', values['worker-log'] ? fs.openSync(values['worker-log'], 'w') : 'ignore', 'inherit'],
-    });
-    children.push(worker);
-    await waitUntil(async () => (await fetch(`http://127.0.0.1:${ingestPort}/readyz`)).ok, 'the worker', 20_000);
+    // each with its own port, hence its own client id and persistent session in the group
+    const workers = ingestPorts.map((port, i) =>
+      spawn(process.execPath, [...profile, fromRoot('dist/subgraphs/device/ingest/main.js')], {
+        env: { ...childEnv, INGEST_PORT: String(port) },
+        stdio: ['ignore', values['worker-log'] ? fs.openSync(`${values['worker-log']}${i ? `.${i}` : ''}`, 'w') : 'ignore', 'inherit'],
+      }),
+    );
+    children.push(...workers);
+    for (const port of ingestPorts) await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 'the worker', 20_000);
 
     const cpuOf: Record<string, () => number> = {
-      worker: () => cpuSeconds(worker.pid!),
+      worker: () => workers.reduce((sum, w) => sum + cpuSeconds(w.pid!), 0),
       broker: () => cpuSeconds(broker.pid!),
       postgres: () => cpuSecondsOfAll('postgres'),
       redis: () => cpuSecondsOfAll('redis-server'),
@@ -76,7 +82,7 @@ async function main(): Promise<void> {
       { env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     children.push(simulator);
-    if (values.profile) log(`profiles in ${values.profile}: worker pid ${worker.pid}, simulator pid ${simulator.pid}`);
+    if (values.profile) log(`profiles in ${values.profile}: worker pid ${workers.map((w) => w.pid).join(', ')}, simulator pid ${simulator.pid}`);
     const cpuBefore = Object.fromEntries(Object.entries(cpuOf).map(([name, read]) => [name, read()]));
     let simulatorCpu = 0;
     const startedAt = Date.now();
@@ -95,8 +101,9 @@ async function main(): Promise<void> {
     log(`published ${published}; waiting for the worker to catch up`);
     // The exact count scans every reading (seconds of CPU at millions of rows), so between
     // counts the drain follows the worker's own stored counter, which costs nothing.
+    const workerMetrics = async () => Promise.all(ingestPorts.map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()));
     const storedByWorker = async () =>
-      Number(/^cypernex_ingest_readings_stored_total ([0-9.e+-]+)$/m.exec(await (await fetch(`http://127.0.0.1:${ingestPort}/metrics`)).text())?.[1] ?? NaN);
+      (await workerMetrics()).reduce((sum, text) => sum + Number(/^cypernex_ingest_readings_stored_total ([0-9.e+-]+)$/m.exec(text)?.[1] ?? NaN), 0);
     let stored = await count();
     // As long as the worker makes progress: a backlog left at the broker is not lost, and
     // the catch-up time says how far behind the worker fell. Stops after 15 s without progress.
@@ -119,8 +126,9 @@ async function main(): Promise<void> {
     const cpu = Object.fromEntries(
       Object.entries(cpuOf).map(([name, read]) => [name, round((read() - cpuBefore[name]!) / drainedSeconds)]),
     );
-    const metrics = await (await fetch(`http://127.0.0.1:${ingestPort}/metrics`)).text();
-    const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const allMetrics = await workerMetrics();
+    const metric = (name: string) => allMetrics.reduce((sum, text) => sum + Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN), 0);
+    const metrics = allMetrics.join('\n');
     const received = [...metrics.matchAll(/^cypernex_ingest_messages_received_total\{[^}]*\} ([0-9.e+-]+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
     const batches = metric('cypernex_ingest_batch_size_count');
     const deadLetters = Number((await pool.query('select count(*) as n from telemetry.dead_letters')).rows[0].n);
@@ -141,9 +149,10 @@ async function main(): Promise<void> {
         catchUpSeconds: round(drainedSeconds - publishSeconds),
         publishToQueryableMs: { samples: latencies.length, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? null },
         worker: {
+          processes: workerCount,
           // more than published + probes means redeliveries
           received,
-          peakRssMiB: peakRssMiB(worker.pid!),
+          peakRssMiB: Math.max(...workers.map((w) => peakRssMiB(w.pid!) ?? 0)),
           batches,
           meanBatch: round(metric('cypernex_ingest_batch_size_sum') / batches),
           meanCommitMs: round((metric('cypernex_ingest_batch_seconds_sum') / batches) * 1000),

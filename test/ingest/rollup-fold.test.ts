@@ -91,3 +91,28 @@ describe('folding one partition at a time (the worker folds one every interval /
     expect(rows).toEqual([{ e_real: [30, 60], duration: 15 }]);
   });
 });
+
+describe('one fold cadence for the whole deployment', () => {
+  it('skips a partition that any worker folded within the interval, and folds it when asked outright', async () => {
+    const device = await h.device(2);
+    const bucket = Math.floor(Date.now() / 1000 / 300) * 300 - 7200;
+    const { rows } = await h.pool.query<{ part: number }>(`select (hashtext($1) & ${PENDING_PARTS - 1})::int as part`, [device.deviceId]);
+    const part = rows[0]!.part;
+    const park = (at: number) =>
+      h.pool.query(`insert into telemetry.rollup_pending values ($1, to_timestamp($3), $2, 1, 5, '{10,20}', '{0,0}', '{230,230}', '{1,2}', 50, 1, $4)`, [
+        device.deviceId, device.tenantId, at, part,
+      ]);
+    const parked = async () => Number((await h.pool.query('select count(*) as n from telemetry.rollup_pending where device_id = $1', [device.deviceId])).rows[0].n);
+    await h.pool.query("update telemetry.rollup_fold_turns set folded_at = 'epoch' where part = $1", [part]);
+
+    await park(bucket);
+    await waitFor(async () => (await foldRollups(h.pool, part, { unlessFoldedWithinMs: 60_000 }), (await parked()) === 0), 'the first fold');
+    // a second worker's timer, moments later: the partition had its turn
+    await park(bucket + 5);
+    expect(await foldRollups(h.pool, part, { unlessFoldedWithinMs: 60_000 })).toBe(0);
+    expect(await parked()).toBe(1);
+    // a stopping worker (or an operator) folds regardless
+    await waitFor(async () => (await foldRollups(h.pool, part), (await parked()) === 0), 'the outright fold');
+    expect(await rollupReadings(device.deviceId)).toEqual({ five: 2, hour: 2, day: 2 });
+  });
+});

@@ -121,8 +121,9 @@ export function createIngestWorker(deps: {
   // this process; a failed fold leaves its deltas for the partition's next turn.
   let folding: Promise<void> | null = null;
   let nextPart = 0;
+  // a partition another worker folded within most of the interval is left for its next turn
   const fold = (part?: number): Promise<void> =>
-    (folding ??= foldRollups(pool, part)
+    (folding ??= foldRollups(pool, part, part === undefined ? {} : { unlessFoldedWithinMs: options.rollupFoldMs * 0.9 })
       .then((folded) => metrics.rollupDeltasFolded.inc(folded))
       .catch((error) => logger.warn({ err: error }, 'ingest: rollup deltas not folded, will retry'))
       .finally(() => {
