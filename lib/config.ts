@@ -36,6 +36,14 @@ export const envSchema = z.object({
   INGEST_PORT: port(4005),
   /** How often the ingestion worker folds parked rollup deltas into the rollups, seconds. */
   INGEST_FOLD_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
+   * The ingestion workers' shared-subscription group (CONTRACT §6: `ingest`) and how long the
+   * broker keeps a worker's session while it is away. Defaults: `ingest` and 7 days; in tests
+   * a group per database and 5 minutes. A throwaway platform (a benchmark's) sets its own, so
+   * that its session, once it is gone, holds no share of a real worker's messages.
+   */
+  INGEST_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1 to 64)').optional(),
+  INGEST_SESSION_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(7 * 86_400).optional(),
   AUTH_PORT: port(4010),
   TENANCY_URL: url('http://127.0.0.1:4001/graphql'),
   FLEET_URL: url('http://127.0.0.1:4002/graphql'),

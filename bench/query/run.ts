@@ -48,6 +48,10 @@ async function main(): Promise<void> {
     // per-minute budget of one client (the defender would then block it)
     RATE_LIMIT_PRINCIPAL: process.env.RATE_LIMIT_PRINCIPAL ?? '1000000000',
     RATE_LIMIT_TENANT: process.env.RATE_LIMIT_TENANT ?? '1000000000',
+    // a group and a short session of its own on the machine's broker: a persistent member of
+    // group `ingest` left behind would be handed its share of a development worker's messages
+    INGEST_GROUP: `bench-${run}`,
+    INGEST_SESSION_EXPIRY_SECONDS: '60',
   };
   await migrate(databaseUrl);
   const config = loadConfig(env);

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../lib/config';
+import { defaultIngestOptions } from '../../subgraphs/device/ingest';
 import { deriveKey, keyedHash, openSecret, sealSecret } from '../../lib/master-key';
 
 const key = Buffer.alloc(32, 7).toString('base64url');
@@ -23,6 +24,15 @@ describe('configuration', () => {
     expect(config.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/cypernex');
     expect(config.GATEWAY_PORT).toBe(4000);
     expect(config.AUTH_PORT).toBe(4010);
+  });
+
+  it("gives the ingestion workers the contract's group and a week-long session, unless told otherwise", () => {
+    const development = defaultIngestOptions(loadConfig({ CYPERNEX_MASTER_KEY: key, CYPERNEX_ENV: 'development' }));
+    expect(development).toMatchObject({ group: 'ingest', sessionExpirySeconds: 7 * 86_400 });
+    const throwaway = defaultIngestOptions(loadConfig({ CYPERNEX_MASTER_KEY: key, CYPERNEX_ENV: 'development', INGEST_GROUP: 'bench-1a2b', INGEST_SESSION_EXPIRY_SECONDS: '60' }));
+    expect(throwaway).toMatchObject({ group: 'bench-1a2b', sessionExpirySeconds: 60 });
+    expect(() => loadConfig({ CYPERNEX_MASTER_KEY: key, INGEST_GROUP: 'a/b' })).toThrow(/INGEST_GROUP/);
+    expect(() => loadConfig({ CYPERNEX_MASTER_KEY: key, INGEST_GROUP: '#' })).toThrow(/INGEST_GROUP/);
   });
 });
 

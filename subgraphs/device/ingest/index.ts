@@ -67,7 +67,7 @@ export function defaultIngestOptions(config: Config): IngestWorkerOptions {
   const test = config.CYPERNEX_ENV === 'test';
   const database = crypto.createHash('sha256').update(config.DATABASE_URL).digest('hex').slice(0, 10);
   return {
-    group: test ? `ingest-${database}` : 'ingest',
+    group: config.INGEST_GROUP ?? (test ? `ingest-${database}` : 'ingest'),
     region: '+',
     clientId: `cypernex-ingest-${os.hostname()}-${config.INGEST_PORT}${test ? `-${database}` : ''}`,
     batchSize: 5000,
@@ -76,7 +76,7 @@ export function defaultIngestOptions(config: Config): IngestWorkerOptions {
     deferRollupsFrom: 500,
     rollupFoldMs: config.INGEST_FOLD_SECONDS * 1000,
     keyRefreshMs: 30_000,
-    sessionExpirySeconds: test ? 300 : 7 * 86_400,
+    sessionExpirySeconds: config.INGEST_SESSION_EXPIRY_SECONDS ?? (test ? 300 : 7 * 86_400),
     receiveMaximum: 30_000,
     maxSkewSeconds: 30,
     maxDeadLetters: 100_000,
