@@ -219,8 +219,7 @@ async function copyRows(client: PoolClient, readings: readonly IncomingReading[]
       );
     });
   }
-  const stream = client.query(copyFrom(`copy staging_readings (${columns}) from stdin`));
-  await pipeline(Readable.from([`${lines.join('\n')}\n`]), stream);
+  await copyIn(client, `copy staging_readings (${columns}) from stdin`, `${lines.join('\n')}\n`);
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -261,8 +260,8 @@ async function storeDirect(client: PoolClient, readings: readonly IncomingReadin
       deltas.bytes(eReal).bytes(eReactive).bytes(vRms).bytes(iRms);
       deltas.float8(r.frequency ?? 0).int4(r.frequency === null ? 0 : 1).int2(pendingPart(r.deviceId));
     }
-    await copyBinary(client, `copy telemetry.readings (${columns}) from stdin with (format binary)`, rows.finish());
-    await copyBinary(client, `copy ${PENDING_TABLE} from stdin with (format binary)`, deltas.finish());
+    await copyIn(client, `copy telemetry.readings (${columns}) from stdin with (format binary)`, rows.finish());
+    await copyIn(client, `copy ${PENDING_TABLE} from stdin with (format binary)`, deltas.finish());
     await client.query('release savepoint direct');
     return true;
   } catch (error) {
@@ -272,7 +271,8 @@ async function storeDirect(client: PoolClient, readings: readonly IncomingReadin
   }
 }
 
-async function copyBinary(client: PoolClient, statement: string, data: Buffer): Promise<void> {
+/** Runs a `COPY ... FROM STDIN` with all of its input at hand (text or binary format). */
+async function copyIn(client: PoolClient, statement: string, data: Buffer | string): Promise<void> {
   await pipeline(Readable.from([data]), client.query(copyFrom(statement)));
 }
 
