@@ -54,7 +54,9 @@ export function unpackSeries(json: string, marker: string): string {
     const start = at + needle.length;
     const end = json.indexOf('"', start);
     if (end < 0) break;
-    if (isSeriesText(json, start, end)) {
+    // a value's opening quote follows `:`, `,` or `[` (JSON.stringify writes no spaces); a
+    // quote anywhere else is inside a string (escaped) and starts nothing
+    if (VALUE_START.has(json.charCodeAt(at - 1)) && isSeriesText(json, start, end)) {
       parts.push(json.slice(from, at), json.slice(start, end));
       from = end + 1;
     }
@@ -63,6 +65,8 @@ export function unpackSeries(json: string, marker: string): string {
   parts.push(json.slice(from));
   return parts.join('');
 }
+
+const VALUE_START = new Set([':', ',', '['].map((c) => c.charCodeAt(0)));
 
 /** Only what JSON.stringify writes for an array of numbers and nulls can be put back. */
 const NOT_SERIES_TEXT = /[^0-9,.eE+\-nul]/;

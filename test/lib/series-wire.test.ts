@@ -36,6 +36,8 @@ describe('packed NumberSeries on the subgraph-gateway wire', () => {
       `${marker}[true]`,
       `${marker}[1]\\u0000`,
       `${marker}[1,\n2]`,
+      `x"${marker}[1,2]`, // the marker after an escaped quote, inside a string
+      `x\\"${marker}[1,2]`,
       'cxs:0000000000000000:[1,2]', // another deployment's (or a guessed) tag
       'cxs:[1,2]',
     ];
