@@ -55,6 +55,32 @@ describe("the simulator's MQTT 5 publisher", () => {
     await expect(new RawPublisher({ url: `mqtt://127.0.0.1:${port}`, clientId: 'nobody' }).connect()).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it('reconnects by itself after the connection drops, failing only what was in flight', async () => {
+    const broker = new URL(config.MQTT_URL);
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((inbound) => {
+      const outbound = net.connect(Number(broker.port || 1883), broker.hostname);
+      for (const socket of [inbound, outbound]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => (inbound.destroy(), outbound.destroy()));
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const publisher = new RawPublisher({ url: `mqtt://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`, clientId: `rawpub-${crypto.randomBytes(4).toString('hex')}`, reconnectMs: 100 });
+    await publisher.connect();
+    const acknowledged = () => new Promise<Error | undefined>((resolve) => publisher.publish(`telemetry/v1/${region}/D000000000001/se`, Buffer.from('{}'), 'm', 1, resolve));
+    expect(await acknowledged()).toBeUndefined();
+    for (const socket of sockets) socket.destroy();
+    await waitFor(async () => !publisher.isConnected, 'the drop to be noticed');
+    await waitFor(async () => publisher.isConnected, 'the reconnection');
+    expect(await acknowledged()).toBeUndefined();
+    await publisher.end();
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+  });
+
   it('plays a fleet: every device publishes signed readings at its interval, each counted once the broker acknowledged it', async () => {
     const { client, received } = await subscriber();
     const devices: SimulatedDevice[] = Array.from({ length: 50 }, (_, i) => ({

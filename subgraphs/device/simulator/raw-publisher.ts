@@ -60,6 +60,11 @@ export class RawPublisher {
     return this.pending.size;
   }
 
+  /** False while (re)connecting: publishing then fails at once. */
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
   /**
    * Queues a PUBLISH; `done` is called on the PUBACK (QoS 1), once written (QoS 0), or with
    * an error when the broker refuses it or the connection drops first.

@@ -92,7 +92,9 @@ export function createSimulator(options: SimulatorOptions) {
     while (stats.backlog > 0) {
       const index = cursor % total;
       const connection = index % clients.length;
-      if (options.qos === 1 && inFlight[connection]! >= Math.min(MAX_IN_FLIGHT_PER_CONNECTION, clients[connection]!.receiveMaximum)) break;
+      const client = clients[connection]!;
+      // readings wait (counted in the backlog) while their connection is re-established
+      if (!client.isConnected || (options.qos === 1 && inFlight[connection]! >= Math.min(MAX_IN_FLIGHT_PER_CONNECTION, client.receiveMaximum))) break;
       cursor += 1;
       stats.backlog -= 1;
       publish(connection, options.devices[index]!, timestamp);
