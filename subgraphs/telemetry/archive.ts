@@ -14,9 +14,9 @@ export interface ArchiveRecord {
  * One compressed blob per batch and tenant: each record is the exact payload followed by
  * its MAC, and a reading row points at (offset, length) of its payload. Compressed on the
  * event loop: a batch holds a blob per tenant, and for small blobs setting up a stream
- * costs more than compressing (measured, 100 blobs of 10 records: 17 µs of CPU per record
- * through the libuv pool, 4.5 µs synchronously with a 2 KiB window; 50 records: 3.5 against
- * 1.3). A 2 KiB window spans several records and compresses as well as the default 32 KiB.
+ * costs more than compressing (bench/micro, 100 blobs of 10 records: 23 µs of CPU per
+ * record through the libuv pool, 6 µs synchronously with a 2 KiB window; 50 records: 4.7
+ * against 1.7). A 2 KiB window spans several records of ~300 bytes.
  */
 const DEFLATE_OPTIONS: zlib.ZlibOptions = { level: 1, windowBits: 11, memLevel: 6 };
 
