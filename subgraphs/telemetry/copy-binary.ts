@@ -101,7 +101,10 @@ export class BinaryCopyWriter {
   int8(value: number): this {
     this.reserve(12);
     this.offset = this.buffer.writeInt32BE(8, this.offset);
-    return this.int64(value);
+    const high = Math.floor(value / TWO_32);
+    this.offset = this.buffer.writeInt32BE(high, this.offset);
+    this.offset = this.buffer.writeUInt32BE(value - high * TWO_32, this.offset);
+    return this;
   }
 
   float8(value: number | null): this {
@@ -114,9 +117,7 @@ export class BinaryCopyWriter {
 
   /** timestamptz from milliseconds since the unix epoch (whole milliseconds). */
   timestamptz(unixMs: number): this {
-    this.reserve(12);
-    this.offset = this.buffer.writeInt32BE(8, this.offset);
-    return this.int64((unixMs - PG_EPOCH_SECONDS * 1000) * 1000);
+    return this.int8((unixMs - PG_EPOCH_SECONDS * 1000) * 1000);
   }
 
   /** jsonb: a version byte, then the JSON text. */
@@ -134,13 +135,6 @@ export class BinaryCopyWriter {
     this.reserve(2);
     this.offset = this.buffer.writeInt16BE(-1, this.offset);
     return this.buffer.subarray(0, this.offset);
-  }
-
-  private int64(value: number): this {
-    const high = Math.floor(value / TWO_32);
-    this.offset = this.buffer.writeInt32BE(high, this.offset);
-    this.offset = this.buffer.writeUInt32BE(value - high * TWO_32, this.offset);
-    return this;
   }
 
   private reserve(bytes: number): void {
