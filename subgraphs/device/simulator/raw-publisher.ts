@@ -95,7 +95,8 @@ export class RawPublisher {
     at = packet.writeUInt16BE(macBytes, at);
     packet.write(mac, at, 'utf8');
     this.chunks.push(packet, payload);
-    if (!qos) this.afterFlush(done);
+    // QoS 0 has no acknowledgement: done once the socket took it
+    if (!qos) this.flushCallbacks.push(done);
     this.scheduleFlush();
   }
 
@@ -115,11 +116,6 @@ export class RawPublisher {
       this.nextId = id === 0xffff ? 1 : id + 1;
       if (!this.pending.has(id)) return id;
     }
-  }
-
-  private afterFlush(done: Done): void {
-    // QoS 0 has no acknowledgement: done once the socket took it
-    this.flushCallbacks.push(done);
   }
 
   private scheduleFlush(): void {
@@ -238,16 +234,10 @@ const PROPERTY_SIZES: Record<number, number> = { 0x11: 4, 0x12: -1, 0x13: 2, 0x1
 function connackProperties(body: Buffer): { receiveMaximum?: number; serverKeepalive?: number } {
   const found: { receiveMaximum?: number; serverKeepalive?: number } = {};
   if (body.length < 3) return found;
-  let length = 0;
-  let multiplier = 1;
-  let at = 2;
-  for (;;) {
-    const byte = body[at++] ?? 0;
-    length += (byte & 0x7f) * multiplier;
-    if ((byte & 0x80) === 0) break;
-    multiplier *= 128;
-  }
-  const end = Math.min(body.length, at + length);
+  const length = readVarint(body, 2);
+  if (!length) return found;
+  let at = length.at;
+  const end = Math.min(body.length, at + length.value);
   while (at < end) {
     const id = body[at++]!;
     const size = PROPERTY_SIZES[id];
@@ -262,21 +252,23 @@ function connackProperties(body: Buffer): { receiveMaximum?: number; serverKeepa
 
 /** The next whole packet in `buffer`: its type byte (high nibble), body and where it ends. */
 function nextPacket(buffer: Buffer): { type: number; body: Buffer; end: number } | null {
-  if (buffer.length < 2) return null;
-  let length = 0;
-  let multiplier = 1;
-  let at = 1;
-  for (;;) {
+  const length = readVarint(buffer, 1);
+  if (!length || buffer.length < length.at + length.value) return null;
+  const end = length.at + length.value;
+  return { type: buffer[0]! & 0xf0, body: buffer.subarray(length.at, end), end };
+}
+
+/** An MQTT variable byte integer at `at`, and where it ends; null when `buffer` ends first. */
+function readVarint(buffer: Buffer, at: number): { value: number; at: number } | null {
+  let value = 0;
+  for (let multiplier = 1; ; multiplier *= 128) {
+    if (multiplier > 128 ** 3) throw new Error('mqtt: malformed variable byte integer');
     if (at >= buffer.length) return null;
     const byte = buffer[at]!;
     at += 1;
-    length += (byte & 0x7f) * multiplier;
-    if ((byte & 0x80) === 0) break;
-    multiplier *= 128;
-    if (multiplier > 128 ** 3) throw new Error('mqtt: malformed remaining length');
+    value += (byte & 0x7f) * multiplier;
+    if ((byte & 0x80) === 0) return { value, at };
   }
-  if (buffer.length < at + length) return null;
-  return { type: buffer[0]! & 0xf0, body: buffer.subarray(at, at + length), end: at + length };
 }
 
 function varintLength(value: number): number {
