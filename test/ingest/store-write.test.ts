@@ -1,4 +1,5 @@
 import { macOf } from '../../subgraphs/device/ingest/mac';
+import { acceptReading, leExtras } from '../../subgraphs/device/ingest/reading-schema';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
 import type { IncomingReading } from '../../subgraphs/telemetry/reading';
@@ -13,23 +14,22 @@ afterAll(() => h.close());
 
 /** What the worker hands the writer for a checked message (check-message.ts). */
 function incoming(device: TestDevice, payload: Buffer, kind: 'se' | 'le', fresh = true): IncomingReading {
-  const body = JSON.parse(payload.toString()) as Record<string, unknown>;
-  const extraNames = ['eRealPositive', 'eRealNegative', 'eReactivePositive', 'eReactiveNegative', 'vRMSMin', 'vRMSMax', 'iRMSMin', 'iRMSMax'];
-  const extra = Object.fromEntries(extraNames.filter((name) => body[name]).map((name) => [name, body[name] as number[]]));
+  const body = acceptReading(JSON.parse(payload.toString()));
+  if (!body) throw new Error('test: the payload does not pass the worker checks');
   return {
     deviceId: device.deviceId,
     tenantId: device.tenantId,
     region: device.region,
-    bootSeq: body.bootSeq as number,
-    seq: body.seq as number,
-    timestamp: body.timestamp as number,
-    duration: body.duration as number,
-    frequency: body.frequency as number,
-    eReal: body.eReal as number[],
-    eReactive: body.eReactive as number[],
-    vRMS: body.vRMS as number[],
-    iRMS: body.iRMS as number[],
-    ...(kind === 'le' ? { extra } : {}),
+    bootSeq: body.bootSeq,
+    seq: body.seq,
+    timestamp: body.timestamp,
+    duration: body.duration,
+    frequency: body.frequency,
+    eReal: body.eReal,
+    eReactive: body.eReactive,
+    vRMS: body.vRMS,
+    iRMS: body.iRMS,
+    ...(kind === 'le' ? { extra: leExtras(body) } : {}),
     topic: telemetryTopic(device.region, device.deviceId, kind),
     receivedAt: new Date(Date.now() - 1234),
     payload,
@@ -40,7 +40,7 @@ function incoming(device: TestDevice, payload: Buffer, kind: 'se' | 'le', fresh 
 
 /** A signed 5-minute reading with the `le` extras (and values that need all of a double). */
 function leReading(device: TestDevice, seq: number, timestamp: number): Buffer {
-  const values = (base: number) => Array.from({ length: device.channels }, (_, c) => base + c + 0.1 + 1e-9 * seq);
+  const values = (base: number) => Array.from({ length: device.channels }, (_, c) => base + c + 0.1 + 1e-9 * (seq % 997));
   return Buffer.from(
     JSON.stringify({
       v: 1, deviceId: device.deviceId, bootSeq: 2, seq, timestamp, duration: 300, frequency: 49.987654321,
