@@ -102,8 +102,9 @@ async function main(): Promise<void> {
     // The exact count scans every reading (seconds of CPU at millions of rows), so between
     // counts the drain follows the worker's own stored counter, which costs nothing.
     const workerMetrics = async () => Promise.all(ingestPorts.map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()));
-    const storedByWorker = async () =>
-      (await workerMetrics()).reduce((sum, text) => sum + Number(/^cypernex_ingest_readings_stored_total ([0-9.e+-]+)$/m.exec(text)?.[1] ?? NaN), 0);
+    // an unlabelled metric summed over the workers
+    const sumOf = (texts: string[], name: string) => texts.reduce((sum, text) => sum + Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN), 0);
+    const storedByWorker = async () => sumOf(await workerMetrics(), 'cypernex_ingest_readings_stored_total');
     let stored = await count();
     // As long as the worker makes progress: a backlog left at the broker is not lost, and
     // the catch-up time says how far behind the worker fell. Stops after 15 s without progress.
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
       Object.entries(cpuOf).map(([name, read]) => [name, round((read() - cpuBefore[name]!) / drainedSeconds)]),
     );
     const allMetrics = await workerMetrics();
-    const metric = (name: string) => allMetrics.reduce((sum, text) => sum + Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN), 0);
+    const metric = (name: string) => sumOf(allMetrics, name);
     const metrics = allMetrics.join('\n');
     const received = [...metrics.matchAll(/^cypernex_ingest_messages_received_total\{[^}]*\} ([0-9.e+-]+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
     const batches = metric('cypernex_ingest_batch_size_count');
