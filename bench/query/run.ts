@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
     await recordLatest(
       redis,
-      devices.map((d) => ({ deviceId: d.id, tenantId: tenant.id, receivedAt: new Date(), reading: sampleValues(now) })),
+      devices.map((d) => ({ deviceId: d.id, tenantId: tenant.id, receivedAt: new Date(), timestamp: now, payload: Buffer.from(JSON.stringify({ v: 1, deviceId: d.id, ...sampleValues(now) })) })),
     );
     const dayStart = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000);
     await seedDay(pool, devices[0]!.id, tenant.id, dayStart);

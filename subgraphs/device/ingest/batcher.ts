@@ -162,7 +162,10 @@ export class Batcher {
     }
     try {
       await Promise.all([
-        recordLatest(this.options.redis, [...newest.values()].map((reading) => ({ deviceId: reading.deviceId, tenantId: reading.tenantId, reading, receivedAt: reading.receivedAt }))),
+        recordLatest(
+          this.options.redis,
+          [...newest.values()].map(({ deviceId, tenantId, timestamp, payload, receivedAt }) => ({ deviceId, tenantId, timestamp, payload, receivedAt })),
+        ),
         recordStatuses(
           this.options.redis,
           statuses.flatMap(({ verdict, receivedAt }) => (verdict.kind === 'status' ? [{ deviceId: verdict.deviceId, status: verdict.status, receivedAt: new Date(receivedAt) }] : [])),

@@ -179,6 +179,9 @@ export function createIngestWorker(deps: {
         connectTimeout: 5000,
         keepalive: 30,
         resubscribe: false,
+        // MQTT.js's debug logging (DEBUG=mqttjs*) checks whether it is on for every packet,
+        // a cost on the hot path; it stays available when asked for
+        ...(process.env.DEBUG ? {} : { log: noop }),
       });
       client = mqttClient;
       const acks = new DeferredAcks(mqttClient, options.receiveMaximum);
@@ -250,3 +253,5 @@ export function createIngestWorker(deps: {
     },
   };
 }
+
+const noop = (): void => undefined;

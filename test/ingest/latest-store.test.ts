@@ -1,0 +1,64 @@
+import crypto from 'node:crypto';
+import { createRedis } from '../../lib/redis';
+import { latest, latestKey, recordLatest } from '../../subgraphs/telemetry/latest-store';
+import type { ReadingValues } from '../../subgraphs/telemetry/reading';
+import { testConfig } from '../helpers/config';
+
+const config = testConfig();
+const redis = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, service: 'latest-store-test' });
+const run = crypto.randomBytes(4).toString('hex');
+const tenantId = crypto.randomUUID();
+const ids: string[] = [];
+
+afterAll(async () => {
+  if (ids.length) await redis.del(...ids.map(latestKey));
+  redis.disconnect();
+});
+
+function reading(timestamp: number, joules: number): ReadingValues {
+  return { timestamp, duration: 5, frequency: 50, eReal: [joules, -joules], eReactive: [1, 2], vRMS: [230, 231], iRMS: [1.5, 2.5] };
+}
+
+/** What the worker hands over: the signed payload, which carries more than the reading. */
+function item(deviceId: string, values: ReadingValues, receivedAt: Date) {
+  const payload = Buffer.from(JSON.stringify({ v: 1, deviceId, bootSeq: 1, seq: values.timestamp, ...values, eRealPositive: [1, 1] }));
+  return { deviceId, tenantId, timestamp: values.timestamp, payload, receivedAt };
+}
+
+function deviceId(i: number): string {
+  const id = `latest-${run}-${i}`;
+  ids.push(id);
+  return id;
+}
+
+describe('recordLatest', () => {
+  it('keeps the newest reading (its fields, not the rest of the payload) and the latest receipt of every device, over several script calls', async () => {
+    // more devices than one script call takes, so the chunks are exercised
+    const devices = Array.from({ length: 1203 }, (_, i) => deviceId(i));
+    const at = (ms: number) => new Date(1_800_000_000_000 + ms);
+    await recordLatest(redis, devices.map((id, i) => item(id, reading(1_800_000_000 + i, i + 1), at(10_000))));
+    // older readings (a late one, a redelivery) received later: the reading stays, last-seen moves on
+    await recordLatest(redis, devices.map((id, i) => item(id, reading(1_799_999_000 + i, -1), at(20_000))));
+    const afterLate = await latest(redis, devices);
+    afterLate.forEach((entry, i) => {
+      expect(entry.reading).toEqual(reading(1_800_000_000 + i, i + 1));
+      expect(entry.lastSeenAt).toEqual(at(20_000));
+      expect(entry.tenantId).toBe(tenantId);
+    });
+    // newer readings, handed over by a worker that received them earlier than the last receipt
+    await recordLatest(redis, devices.map((id, i) => item(id, reading(1_800_000_100 + i, 7), at(15_000))));
+    const afterNewer = await latest(redis, devices);
+    afterNewer.forEach((entry, i) => {
+      expect(entry.reading).toEqual(reading(1_800_000_100 + i, 7));
+      expect(entry.lastSeenAt).toEqual(at(20_000));
+    });
+  });
+
+  it('leaves the other fields of a device hash alone', async () => {
+    const id = deviceId(99_999);
+    await redis.hset(latestKey(id), 'other', 'kept');
+    await recordLatest(redis, [item(id, reading(1_800_000_000, 3), new Date(1_800_000_000_000))]);
+    expect(await redis.hget(latestKey(id), 'other')).toBe('kept');
+    expect((await latest(redis, [id]))[0]?.reading?.eReal).toEqual([3, -3]);
+  });
+});
