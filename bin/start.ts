@@ -86,7 +86,7 @@ function launch(spec: ServiceSpec, previous?: Running): void {
   const entry: Running = previous ?? { spec, child: null, restarts: 0, startedAt: 0 };
   if (!previous) running.push(entry);
   entry.startedAt = Date.now();
-  const child = spawn(process.execPath, ['--enable-source-maps', path.join(distRoot, spec.entry)], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...(spec.nodeFlags ?? []), path.join(distRoot, spec.entry)], {
     env: { ...process.env, CYPERNEX_SERVICE: spec.name },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -13,6 +13,7 @@ import { loadSimulatedDevices } from '../../subgraphs/device/simulator/fleet';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { provisionFleet } from './fleet';
 import { cpuSeconds, cpuSecondsOfAll, freePort, peakRssMiB, startBroker, waitUntil } from './processes';
+import { INGEST_NODE_FLAGS } from '../../bin/services';
 
 /**
  * `npm run bench:ingest -- --devices 100000 --seconds 300`: simulator, broker, worker and
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
     const profile = values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [];
     // each with its own port, hence its own client id and persistent session in the group
     const workers = ingestPorts.map((port, i) =>
-      spawn(process.execPath, [...profile, fromRoot('dist/subgraphs/device/ingest/main.js')], {
+      spawn(process.execPath, [...profile, ...INGEST_NODE_FLAGS, fromRoot('dist/subgraphs/device/ingest/main.js')], {
         env: { ...childEnv, INGEST_PORT: String(port) },
         stdio: ['ignore', values['worker-log'] ? fs.openSync(`${values['worker-log']}${i ? `.${i}` : ''}`, 'w') : 'ignore', 'inherit'],
       }),
