@@ -4,6 +4,7 @@ import type { Command } from './command';
 import { clientCreate, partnerGrant } from './client';
 import { deviceRegister } from './device';
 import { deviceRotateKeys } from './device-keys';
+import { ingestRetire, ingestWorkers } from './ingest';
 import { operationsLimits, operationsRegister, operationsTrustedOnly } from './operations';
 import { seedDemo } from './seed';
 import { ingestDeadletters, telemetryVerify } from './telemetry';
@@ -18,7 +19,7 @@ export const commands: Record<string, Record<string, Command>> = {
   partner: { grant: partnerGrant },
   device: { register: deviceRegister, 'rotate-keys': deviceRotateKeys },
   seed: { demo: seedDemo },
-  ingest: { deadletters: ingestDeadletters },
+  ingest: { deadletters: ingestDeadletters, workers: ingestWorkers, retire: ingestRetire },
   telemetry: { verify: telemetryVerify },
   operations: { register: operationsRegister, 'trusted-only': operationsTrustedOnly, limits: operationsLimits },
   user: { create: userCreate },

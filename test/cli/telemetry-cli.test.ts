@@ -42,4 +42,26 @@ describe('telemetry and ingest CLI', () => {
 
     expect(runCli(['telemetry', 'verify', '--device', 'nope', '--from', '2020-01-01', '--to', '2020-01-02', '--json']).status).toBe(2);
   });
+
+  it('lists the workers\' sessions and retires a stopped one, printing JSON only on stdout', async () => {
+    const clientId = `${h.region}-cli-retired`;
+    h.forget(clientId);
+    const worker = await h.startWorker({ clientId });
+    await worker.stop();
+    const listed = runCli(['ingest', 'workers', '--json']);
+    expect(listed.status).toBe(0);
+    const { items } = JSON.parse(listed.stdout) as { items: { clientId: string; running: boolean; sessionExpiresAt: string }[] };
+    expect(items.find((item) => item.clientId === clientId)).toMatchObject({ running: true });
+
+    const refused = runCli(['ingest', 'retire', '--client-id', clientId, '--json']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/stop it first/);
+
+    const retired = runCli(['ingest', 'retire', '--client-id', clientId, '--idle-seconds', '1', '--force', '--json']);
+    expect(retired.stderr).toBe('');
+    expect(retired.status).toBe(0);
+    expect(JSON.parse(retired.stdout)).toMatchObject({ clientId, sessionEnded: true, received: 0 });
+    const after = JSON.parse(runCli(['ingest', 'workers', '--json']).stdout) as { items: { clientId: string }[] };
+    expect(after.items.map((item) => item.clientId)).not.toContain(clientId);
+  });
 });

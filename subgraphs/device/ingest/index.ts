@@ -18,6 +18,7 @@ import { DeviceDirectory } from './device-keys';
 import { createIngestMetrics, type IngestMetrics } from './metrics';
 import { SequenceWindow } from './sequence-window';
 import { parseTopic, subscriptionFilter } from './topics';
+import { HEARTBEAT_MS, recordWorker } from './worker-registry';
 
 export interface IngestWorkerOptions {
   /** Shared-subscription group (CONTRACT §6: `ingest`); tests use their own. */
@@ -42,6 +43,12 @@ export interface IngestWorkerOptions {
   receiveMaximum: number;
   maxSkewSeconds: number;
   maxDeadLetters: number;
+  /**
+   * Drain the session of `clientId` instead of serving: on connecting, the worker leaves the
+   * group (so the broker hands it nothing new) and stores what the broker had queued for
+   * that session (`ingest retire`). No heartbeat is recorded.
+   */
+  retire: boolean;
 }
 
 export interface IngestWorker {
@@ -50,10 +57,13 @@ export interface IngestWorker {
   start(): Promise<void>;
   /**
    * Stops taking messages, commits and acknowledges what is buffered, disconnects.
-   * `{ drain: false }` drops the buffer unacknowledged instead, as a crash would.
+   * `{ drain: false }` drops the buffer unacknowledged instead, as a crash would;
+   * `{ endSession: true }` has the broker end the session on disconnecting (and forget it).
    */
-  stop(options?: { drain?: boolean }): Promise<void>;
+  stop(options?: { drain?: boolean; endSession?: boolean }): Promise<void>;
   connected(): boolean;
+  /** QoS 1 messages received on this connection and not yet acknowledged (not yet committed). */
+  unacknowledged(): number;
 }
 
 /**
@@ -80,6 +90,7 @@ export function defaultIngestOptions(config: Config): IngestWorkerOptions {
     receiveMaximum: 30_000,
     maxSkewSeconds: 30,
     maxDeadLetters: 100_000,
+    retire: false,
   };
 }
 
@@ -112,6 +123,7 @@ export function createIngestWorker(deps: {
     maxAgeSeconds: REPLAY_LOOKBACK_MS / 1000 - 86_400,
   };
   let client: MqttClient | null = null;
+  let acks: DeferredAcks | null = null;
   let stopping = false;
   let subscribed = false;
   const timers: NodeJS.Timeout[] = [];
@@ -162,6 +174,7 @@ export function createIngestWorker(deps: {
   return {
     metrics,
     connected: () => Boolean(client?.connected && subscribed),
+    unacknowledged: () => acks?.pending ?? 0,
 
     async start() {
       await ensurePartitions(pool);
@@ -184,7 +197,8 @@ export function createIngestWorker(deps: {
         ...(process.env.DEBUG ? {} : { log: noop }),
       });
       client = mqttClient;
-      const acks = new DeferredAcks(mqttClient, options.receiveMaximum);
+      const held = new DeferredAcks(mqttClient, options.receiveMaximum);
+      acks = held;
       const filter = subscriptionFilter(options.group, options.region);
       mqttClient.on('error', (error) => logger.warn({ err: error }, 'ingest: mqtt error'));
       mqttClient.on('close', () => {
@@ -203,7 +217,7 @@ export function createIngestWorker(deps: {
         mqttClient.reschedulePing(true);
       });
       mqttClient.on('message', (topic, payload, packet) => {
-        const ack = acks.hold(packet);
+        const ack = held.hold(packet);
         // while stopping nothing is acknowledged: the broker redelivers on the next session
         if (stopping) return;
         metrics.received.inc({ kind: parseTopic(topic)?.kind ?? 'unknown' });
@@ -212,6 +226,17 @@ export function createIngestWorker(deps: {
       const ready = new Promise<void>((resolve, reject) => {
         const timeout = setTimeout(() => reject(new Error(`no MQTT connection within 5 s (${config.MQTT_URL})`)), 5000);
         mqttClient.on('connect', () => {
+          if (options.retire) {
+            // what the session has queued still arrives; nothing new is routed to it
+            mqttClient.unsubscribe(filter, (error) => {
+              if (error) logger.error({ err: error, filter }, 'ingest: unsubscribe failed');
+              subscribed = !error;
+              clearTimeout(timeout);
+              if (error) reject(error);
+              else resolve();
+            });
+            return;
+          }
           mqttClient.subscribe(filter, { qos: 1 }, (error) => {
             if (error) {
               logger.error({ err: error, filter }, 'ingest: subscribe failed');
@@ -230,6 +255,12 @@ export function createIngestWorker(deps: {
         await mqttClient.endAsync(true);
         throw new UnreachableError(unreachableMessage('ingest', 'MQTT', config.MQTT_URL, error));
       }
+      if (!options.retire) {
+        const session = { clientId: options.clientId, group: options.group, region: options.region, sessionExpirySeconds: options.sessionExpirySeconds };
+        const heartbeat = (started: boolean) => recordWorker(pool, session, started).catch((error) => logger.warn({ err: error }, 'ingest: worker session not recorded'));
+        await heartbeat(true);
+        timers.push(setInterval(() => void heartbeat(false), HEARTBEAT_MS).unref());
+      }
       maintain();
       timers.push(setInterval(maintain, 3_600_000).unref());
       timers.push(setInterval(() => void fold((nextPart = (nextPart + 1) % PENDING_PARTS)), options.rollupFoldMs / PENDING_PARTS).unref());
@@ -240,7 +271,7 @@ export function createIngestWorker(deps: {
       );
     },
 
-    async stop({ drain = true } = {}) {
+    async stop({ drain = true, endSession = false } = {}) {
       stopping = true;
       for (const timer of timers.splice(0)) clearInterval(timer);
       if (drain) {
@@ -248,7 +279,7 @@ export function createIngestWorker(deps: {
         await folding;
         await fold();
       } else batcher.abandon();
-      if (client) await client.endAsync(!drain);
+      if (client) await client.endAsync(!drain, endSession ? { properties: { sessionExpiryInterval: 0 } } : {});
       client = null;
     },
   };

@@ -1,0 +1,49 @@
+import type { Pool } from 'pg';
+
+export interface WorkerSession {
+  clientId: string;
+  /** Shared-subscription group the session is a member of. */
+  group: string;
+  region: string;
+  sessionExpirySeconds: number;
+  startedAt: Date;
+  /** Last heartbeat (every HEARTBEAT_MS while the worker runs). */
+  seenAt: Date;
+}
+
+export const HEARTBEAT_MS = 60_000;
+/** A worker seen this recently is taken to be running. */
+export const ALIVE_WITHIN_MS = 2 * HEARTBEAT_MS + 10_000;
+
+/** Records a worker's session (`started`: it has just connected) or its heartbeat. */
+export async function recordWorker(pool: Pool, session: Pick<WorkerSession, 'clientId' | 'group' | 'region' | 'sessionExpirySeconds'>, started: boolean): Promise<void> {
+  await pool.query(
+    `insert into telemetry.ingest_workers (client_id, share_group, region, session_expiry_seconds, started_at, seen_at)
+     values ($1, $2, $3, $4, now(), now())
+     on conflict (client_id) do update set share_group = excluded.share_group, region = excluded.region,
+       session_expiry_seconds = excluded.session_expiry_seconds, seen_at = now(),
+       started_at = case when $5 then now() else telemetry.ingest_workers.started_at end`,
+    [session.clientId, session.group, session.region, session.sessionExpirySeconds, started],
+  );
+}
+
+/** Every recorded worker session, most recently seen first; with `clientId`, that one only. */
+export async function listWorkers(pool: Pool, clientId?: string): Promise<WorkerSession[]> {
+  const { rows } = await pool.query<{ client_id: string; share_group: string; region: string; session_expiry_seconds: number; started_at: Date; seen_at: Date }>(
+    `select client_id, share_group, region, session_expiry_seconds, started_at, seen_at from telemetry.ingest_workers
+     where $1::text is null or client_id = $1 order by seen_at desc, client_id`,
+    [clientId ?? null],
+  );
+  return rows.map((row) => ({
+    clientId: row.client_id,
+    group: row.share_group,
+    region: row.region,
+    sessionExpirySeconds: row.session_expiry_seconds,
+    startedAt: row.started_at,
+    seenAt: row.seen_at,
+  }));
+}
+
+export async function forgetWorker(pool: Pool, clientId: string): Promise<void> {
+  await pool.query('delete from telemetry.ingest_workers where client_id = $1', [clientId]);
+}
