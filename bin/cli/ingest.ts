@@ -24,7 +24,7 @@ async function total(counter: Counter<string>): Promise<number> {
 
 /** The ingestion workers' sessions, most recently seen first (`running`: seen within ~2 minutes). */
 export const ingestWorkers: Command = {
-  usage: '',
+  usage: "  (the ingestion workers' MQTT sessions, most recently seen first)",
   options: {},
   async run(ctx) {
     const now = Date.now();
