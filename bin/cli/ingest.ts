@@ -3,7 +3,7 @@ import type { Counter } from 'prom-client';
 import { InputError } from '../../lib/input-error';
 import { createRedis } from '../../lib/redis';
 import { createIngestWorker } from '../../subgraphs/device/ingest';
-import { ALIVE_WITHIN_MS, forgetWorker, listWorkers } from '../../subgraphs/device/ingest/worker-registry';
+import { forgetWorker, isRunning, listWorkers } from '../../subgraphs/device/ingest/worker-registry';
 import { integer, optional, required, type Command } from './command';
 
 // MQTT allows more in a client id or a group name; these are what the platform's workers use,
@@ -22,7 +22,7 @@ async function total(counter: Counter<string>): Promise<number> {
   return (await counter.get()).values.reduce((sum, { value }) => sum + value, 0);
 }
 
-/** The ingestion workers' sessions, most recently seen first (`running`: seen within ~2 minutes). */
+/** The ingestion workers' sessions, most recently seen first (`running`: not stopped, and seen within ~2 minutes). */
 export const ingestWorkers: Command = {
   usage: "  (the ingestion workers' MQTT sessions, most recently seen first)",
   options: {},
@@ -34,7 +34,8 @@ export const ingestWorkers: Command = {
       region: worker.region,
       startedAt: worker.startedAt.toISOString(),
       seenAt: worker.seenAt.toISOString(),
-      running: now - worker.seenAt.getTime() < ALIVE_WITHIN_MS,
+      stoppedAt: worker.stoppedAt?.toISOString() ?? null,
+      running: isRunning(worker, now),
       // the broker keeps an absent worker's session (and queues its share) until then
       sessionExpiresAt: new Date(worker.seenAt.getTime() + worker.sessionExpirySeconds * 1000).toISOString(),
     }));
@@ -69,10 +70,10 @@ export const ingestRetire: Command = {
     const group = matching(options, 'group', GROUP, 'a shared-subscription group name (letters, digits, _ and -)') ?? known?.group;
     if (!group) throw new InputError(`--group is required: no worker ${clientId} is recorded (\`ingest workers\` lists the recorded ones)`, 'group');
     const region = matching(options, 'region', REGION, 'a region or +') ?? known?.region ?? '+';
-    if (known && Date.now() - known.seenAt.getTime() < ALIVE_WITHIN_MS && options.force !== true) {
+    if (known && isRunning(known) && options.force !== true) {
       const seconds = Math.round((Date.now() - known.seenAt.getTime()) / 1000);
       throw new InputError(
-        `worker ${clientId} was seen ${seconds} s ago: stop it first (a second connection with its client id takes its session over), or give --force`,
+        `worker ${clientId} is running (seen ${seconds} s ago): stop it first (a second connection with its client id takes its session over), or give --force`,
         'client-id',
       );
     }

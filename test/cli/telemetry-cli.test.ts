@@ -47,17 +47,21 @@ describe('telemetry and ingest CLI', () => {
     const clientId = `${h.region}-cli-retired`;
     h.forget(clientId);
     const worker = await h.startWorker({ clientId });
-    await worker.stop();
+    type Listed = { items: { clientId: string; running: boolean; stoppedAt: string | null; sessionExpiresAt: string }[] };
     const listed = runCli(['ingest', 'workers', '--json']);
     expect(listed.status).toBe(0);
-    const { items } = JSON.parse(listed.stdout) as { items: { clientId: string; running: boolean; sessionExpiresAt: string }[] };
-    expect(items.find((item) => item.clientId === clientId)).toMatchObject({ running: true });
+    expect((JSON.parse(listed.stdout) as Listed).items.find((item) => item.clientId === clientId)).toMatchObject({ running: true, stoppedAt: null });
 
     const refused = runCli(['ingest', 'retire', '--client-id', clientId, '--json']);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/stop it first/);
+    expect(refused.stderr).toMatch(/is running .*stop it first/);
 
-    const retired = runCli(['ingest', 'retire', '--client-id', clientId, '--idle-seconds', '1', '--force', '--json']);
+    await worker.stop();
+    const stopped = (JSON.parse(runCli(['ingest', 'workers', '--json']).stdout) as Listed).items.find((item) => item.clientId === clientId);
+    expect(stopped).toMatchObject({ running: false });
+    expect(Date.parse(stopped!.stoppedAt!)).toBeGreaterThan(Date.now() - 60_000);
+
+    const retired = runCli(['ingest', 'retire', '--client-id', clientId, '--idle-seconds', '1', '--json']);
     expect(retired.stderr).toBe('');
     expect(retired.status).toBe(0);
     expect(JSON.parse(retired.stdout)).toMatchObject({ clientId, sessionEnded: true, received: 0 });

@@ -23,6 +23,8 @@ describe('ingest retire: a worker taken out of service hands over its share', ()
     const listed = (await ingestWorkers.run(ctx, {})) as Listed;
     expect(listed.items.filter((item) => item.clientId === staying || item.clientId === leaving).map((item) => item.running)).toEqual([true, true]);
     await retired.stop();
+    const stopped = (await ingestWorkers.run(ctx, {})) as Listed;
+    expect(stopped.items.find((item) => item.clientId === leaving)).toMatchObject({ running: false });
 
     const device = await h.device(3);
     const sim = simulated(device, { bootSeq: 1, seq: 0 });
@@ -39,9 +41,8 @@ describe('ingest retire: a worker taken out of service hands over its share', ()
 
     // a running worker is not taken over by mistake
     await expect(ingestRetire.run(ctx, { 'client-id': staying })).rejects.toThrow(InputError);
-    // the stopped one was seen moments ago too: that takes --force
-    await expect(ingestRetire.run(ctx, { 'client-id': leaving })).rejects.toThrow(/stop it first/);
-    const result = (await ingestRetire.run(ctx, { 'client-id': leaving, 'idle-seconds': '2', force: true })) as Record<string, unknown>;
+    await expect(ingestRetire.run(ctx, { 'client-id': staying })).rejects.toThrow(/is running .*stop it first/);
+    const result = (await ingestRetire.run(ctx, { 'client-id': leaving, 'idle-seconds': '2' })) as Record<string, unknown>;
     expect(result).toMatchObject({ clientId: leaving, sessionEnded: true });
     expect(result.received).toBe(40 - beforeRetire);
     expect(await storedCount(h.pool, device.deviceId)).toBe(40);

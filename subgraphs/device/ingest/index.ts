@@ -18,7 +18,7 @@ import { DeviceDirectory } from './device-keys';
 import { createIngestMetrics, type IngestMetrics } from './metrics';
 import { SequenceWindow } from './sequence-window';
 import { parseTopic, subscriptionFilter } from './topics';
-import { HEARTBEAT_MS, recordWorker } from './worker-registry';
+import { HEARTBEAT_MS, recordStopped, recordWorker } from './worker-registry';
 
 export interface IngestWorkerOptions {
   /** Shared-subscription group (CONTRACT §6: `ingest`); tests use their own. */
@@ -280,6 +280,7 @@ export function createIngestWorker(deps: {
         await fold();
       } else batcher.abandon();
       if (client) await client.endAsync(!drain, endSession ? { properties: { sessionExpiryInterval: 0 } } : {});
+      if (client && !options.retire) await recordStopped(pool, options.clientId).catch((error) => logger.warn({ err: error }, 'ingest: worker stop not recorded'));
       client = null;
     },
   };

@@ -10,7 +10,9 @@ create table telemetry.ingest_workers (
   region text not null,
   session_expiry_seconds integer not null,
   started_at timestamptz not null,
-  seen_at timestamptz not null
+  seen_at timestamptz not null,
+  -- set by a worker that stops cleanly; a crashed one just stops being seen
+  stopped_at timestamptz
 );
 
 -- Down Migration
