@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { createPool, statementCount } from '../../lib/postgres';
-import { DeviceDirectory } from '../../subgraphs/device/ingest/device-keys';
+import { DeviceDirectory, UNKNOWN_TTL_MS } from '../../subgraphs/device/ingest/device-keys';
 import { rotateDeviceKeys } from '../../subgraphs/device/keys.store';
 import { testConfig } from '../helpers/config';
 import { createTestTenant, provisionTestDevice } from '../helpers/devices';
@@ -44,5 +44,23 @@ describe('DeviceDirectory', () => {
 
     await new Promise((resolve) => setTimeout(resolve, rotated.previousValidUntil.getTime() - Date.now() + 50));
     expect((await directory.get(device.deviceId))?.dataKeys).toEqual([key(rotated.dataKey)]);
+  });
+
+  it('remembers an unknown id briefly: a burst costs one query, and a device registered just after is found', async () => {
+    const tenantId = await createTestTenant(pool, `${region}u`);
+    const directory = new DeviceDirectory(pool, config.masterKey, { region: `${region}u` });
+    await directory.warm();
+    // the id the next registration will get (tests of a run go one at a time)
+    const { rows } = await pool.query<{ n: string }>("select nextval('fleet.device_number')::text as n");
+    const next = `D${String(Number(rows[0]!.n) + 1).padStart(12, '0')}`;
+    const before = statementCount();
+    expect(await Promise.all([directory.get(next), directory.get(next)])).toEqual([null, null]);
+    expect(await directory.get(next)).toBeNull();
+    expect(statementCount() - before).toBe(1);
+
+    const device = await provisionTestDevice(pool, config.masterKey, { tenantId, region: `${region}u` });
+    expect(device.deviceId).toBe(next);
+    await new Promise((resolve) => setTimeout(resolve, UNKNOWN_TTL_MS + 50));
+    expect((await directory.get(next))?.dataKeys).toEqual([key(device.dataKey)]);
   });
 });
