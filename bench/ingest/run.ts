@@ -14,6 +14,7 @@ import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { provisionFleet } from './fleet';
 import { cpuSeconds, cpuSecondsOfAll, freePort, peakRssMiB, startBroker, waitUntil } from './processes';
 import { INGEST_NODE_FLAGS } from '../../bin/services';
+import { calibrationMs } from '../calibrate';
 
 /**
  * `npm run bench:ingest -- --devices 100000 --seconds 300`: simulator, broker, worker and
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
       workers: { type: 'string', default: '1' },
     },
   });
+  // before anything starts: the machine's speed, to compare runs on different VMs
+  const calibration = calibrationMs();
   const devices = Number(values.devices);
   const seconds = Number(values.seconds);
   const base = loadConfig();
@@ -167,6 +170,7 @@ async function main(): Promise<void> {
           node: process.version,
           // 1, 5 and 15 minutes at the end: other jobs on a shared machine show up here
           loadAverage: os.loadavg().map(round),
+          calibrationMs: calibration,
         },
       }),
     );

@@ -12,6 +12,7 @@ import { registerDevicesWithKeys } from '../../subgraphs/device/provisioning';
 import { createTenant } from '../../subgraphs/tenancy/store';
 import { operatorScope } from '../../lib/tenant-scope';
 import { recordLatest } from '../../subgraphs/telemetry/latest-store';
+import { calibrationMs } from '../calibrate';
 import { freePort, waitUntil } from '../ingest/processes';
 import { seedDay, seedYearOfHours } from './data';
 import { groupCpuMs } from './process-cpu';
@@ -27,6 +28,8 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 const ONLY = process.env.BENCH_QUERIES ? new Set(process.env.BENCH_QUERIES.split(',')) : null;
 
 async function main(): Promise<void> {
+  // before anything starts: the machine's speed, to compare runs on different VMs
+  const calibration = calibrationMs();
   const run = crypto.randomBytes(3).toString('hex');
   const base = loadConfig();
   const databaseUrl = base.DATABASE_URL.replace(/\/[^/]+$/, `/cypernex_bench_query_${run}`);
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
         Math.max(20, Math.round(ITERATIONS / 2)),
       )),
     };
-    const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, load: os.loadavg().map((l) => +l.toFixed(2)) };
+    const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, load: os.loadavg().map((l) => +l.toFixed(2)), calibrationMs: calibration };
     console.log(JSON.stringify({ benchmark: 'query', machine, goalsMs: { latest100P99: 30, rawDayP99: 150, hourYearP99: 100, rawDaySeriesP99: 150, hourYearSeriesP99: 100 }, results }));
   } finally {
     stopPlatform();
