@@ -194,7 +194,7 @@ export function createIngestWorker(deps: {
         resubscribe: false,
         // MQTT.js's debug logging (DEBUG=mqttjs*) checks whether it is on for every packet,
         // a cost on the hot path; it stays available when asked for
-        ...(process.env.DEBUG ? {} : { log: noop }),
+        ...(process.env.DEBUG ? {} : { log: () => undefined }),
       });
       client = mqttClient;
       const held = new DeferredAcks(mqttClient, options.receiveMaximum);
@@ -285,5 +285,3 @@ export function createIngestWorker(deps: {
     },
   };
 }
-
-const noop = (): void => undefined;
