@@ -3,6 +3,9 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { PackedSeries, seriesMarker, unpackSeries } from '../../lib/series-wire';
 import { packArchive } from '../../subgraphs/telemetry/archive';
+import { latestKey, recordLatest } from '../../subgraphs/telemetry/latest-store';
+import { loadConfig } from '../../lib/config';
+import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
 
 /**
  * `node dist/bench/micro/run.js` (after a build): the small measurements behind design
@@ -14,7 +17,10 @@ import { packArchive } from '../../subgraphs/telemetry/archive';
  * - series: a raw day's `readingSeries` answer (26 series of 17,280 numbers) as the
  *   gateway handles it, plain (parse and stringify every number) against packed (parse and
  *   stringify strings, then put the arrays back);
- * - hmac: one HMAC-SHA256 of a reading payload with a prepared key.
+ * - hmac: one HMAC-SHA256 of a reading payload with a prepared key;
+ * - latest: the ingestion worker's update of the newest reading per device in Redis
+ *   (`recordLatest`, batches of 5,000 devices), CPU of this process and of Redis per device
+ *   (the machine's Redis, keys under a throwaway prefix).
  *
  * Prints one JSON line.
  */
@@ -89,10 +95,45 @@ function hmac() {
   return { payloadBytes: body.length, microsecondsPerMac: round((cpuMicros() - start) / rounds) };
 }
 
+async function latestReadings() {
+  const config = loadConfig();
+  const prefix = `cpxmicro:${crypto.randomBytes(4).toString('hex')}:`;
+  const redis = createRedis(config.REDIS_URL, { keyPrefix: prefix, service: 'bench' });
+  const redisCpuSeconds = async () => {
+    const info = await redis.info('cpu');
+    return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]);
+  };
+  try {
+    const devices = 5000;
+    const rounds = 60;
+    const tenants = Array.from({ length: 100 }, () => crypto.randomUUID());
+    // payloads cut out of a larger buffer, as the worker's are out of MQTT packets
+    const batch = (timestamp: number) =>
+      Array.from({ length: devices }, (_, i) => {
+        const body = payload(i);
+        const packet = Buffer.concat([Buffer.alloc(40), body]);
+        return { deviceId: `D${String(100_000_000_000 + i)}`, tenantId: tenants[i % 100]!, timestamp: timestamp + i % 5, payload: packet.subarray(40), receivedAt: new Date() };
+      });
+    const batches = Array.from({ length: rounds + 1 }, (_, r) => batch(1_764_115_200 + r * 5));
+    await recordLatest(redis, batches[0]!);
+    const start = cpuMicros();
+    const redisStart = await redisCpuSeconds();
+    for (let r = 1; r <= rounds; r += 1) await recordLatest(redis, batches[r]!);
+    const node = (cpuMicros() - start) / rounds / devices;
+    const server = ((await redisCpuSeconds()) - redisStart) * 1e6 / rounds / devices;
+    const stored = await redis.hget(latestKey(batches[rounds]![7]!.deviceId), 'reading');
+    if (stored !== batches[rounds]![7]!.payload.toString()) throw new Error('bench: the latest reading read back differs from the one recorded');
+    return { devicesPerCall: devices, microsecondsPerDevice: { worker: round(node), redis: round(server) } };
+  } finally {
+    redis.disconnect();
+    await dropKeysWithPrefix(config.REDIS_URL, prefix);
+  }
+}
+
 const round = (value: number) => Math.round(value * 100) / 100;
 
 async function main(): Promise<void> {
-  console.log(JSON.stringify({ bench: 'micro', node: process.version, archive: [await archive(10), await archive(50)], series: series(), hmac: hmac() }));
+  console.log(JSON.stringify({ bench: 'micro', node: process.version, archive: [await archive(10), await archive(50)], series: series(), hmac: hmac(), latest: await latestReadings() }));
 }
 
 main().catch((error: unknown) => {

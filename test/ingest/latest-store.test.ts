@@ -54,6 +54,19 @@ describe('recordLatest', () => {
     });
   });
 
+  it("keeps each device's payload whole when payloads hold multi-byte characters (lengths are in bytes)", async () => {
+    const devices = [deviceId(50_001), deviceId(50_002), deviceId(50_003)];
+    const items = devices.map((id, i) => {
+      const values = reading(1_800_000_000 + i, i + 10);
+      const payload = Buffer.from(JSON.stringify({ v: 1, deviceId: id, bootSeq: 1, seq: i, ...values, label: 'Küche ☀'.repeat(i + 1) }));
+      return { deviceId: id, tenantId, timestamp: values.timestamp, payload, receivedAt: new Date(1_800_000_000_000) };
+    });
+    await recordLatest(redis, items);
+    const stored = await latest(redis, devices);
+    stored.forEach((entry, i) => expect(entry.reading).toEqual(reading(1_800_000_000 + i, i + 10)));
+    expect(await redis.hget(latestKey(devices[2]!), 'reading')).toBe(items[2]!.payload.toString());
+  });
+
   it('leaves the other fields of a device hash alone', async () => {
     const id = deviceId(99_999);
     await redis.hset(latestKey(id), 'other', 'kept');
