@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { exitOnConfigError, loadConfig } from '../lib/config';
@@ -9,7 +10,7 @@ import { loadDeviceSecrets } from '../subgraphs/device/keys.store';
 import { signPayload } from '../subgraphs/device/simulator/message';
 import { telemetryTopic } from '../subgraphs/device/ingest/topics';
 
-const usage = 'usage: npm run simulate -- --devices N [--interval 5] [--region au] [--connections K] [--qos 0|1] [--seconds S] [--no-commands]';
+const usage = 'usage: npm run simulate -- --devices N [--interval 5] [--region au] [--connections K] [--qos 0|1] [--seconds S] [--no-commands]\n  [--drain-seconds 10] [--unacknowledged FILE]';
 
 /** Above this many devices the simulator only publishes (one subscription per device would dominate). */
 const MAX_ANSWERING = 5_000;
@@ -26,6 +27,11 @@ async function main(): Promise<void> {
         qos: { type: 'string', default: '1' },
         seconds: { type: 'string' },
         'no-commands': { type: 'boolean' },
+        // on stopping, how long to wait for the broker's outstanding acknowledgements
+        'drain-seconds': { type: 'string', default: '10' },
+        // a file for the readings (deviceId and timestamp, one per line) sent without an
+        // acknowledgement: the benchmark checks which of them were stored all the same
+        unacknowledged: { type: 'string' },
       },
     });
   } catch (error) {
@@ -36,7 +42,8 @@ async function main(): Promise<void> {
   const devices = Number(values.devices);
   const interval = Number(values.interval);
   const qos = Number(values.qos);
-  if (!Number.isInteger(devices) || devices < 1 || !(interval >= 1) || (qos !== 0 && qos !== 1)) {
+  const drainSeconds = Number(values['drain-seconds']);
+  if (!Number.isInteger(devices) || devices < 1 || !(interval >= 1) || (qos !== 0 && qos !== 1) || !(drainSeconds >= 0)) {
     console.error(usage);
     process.exit(64);
   }
@@ -52,7 +59,15 @@ async function main(): Promise<void> {
   }
   if (fleet.length < devices) console.error(`simulate: only ${fleet.length} devices registered in region ${values.region}; simulating those`);
   const connections = Number(values.connections ?? Math.min(8, Math.ceil(fleet.length / 10_000)));
-  const simulator = createSimulator({ mqttUrl: config.MQTT_URL, devices: fleet, intervalSeconds: interval, connections, qos: qos as 0 | 1 });
+  const unacknowledged: string[] = [];
+  const simulator = createSimulator({
+    mqttUrl: config.MQTT_URL,
+    devices: fleet,
+    intervalSeconds: interval,
+    connections,
+    qos: qos as 0 | 1,
+    onUnacknowledged: values.unacknowledged ? (deviceId, timestamp) => unacknowledged.push(`${deviceId} ${timestamp}`) : undefined,
+  });
   await simulator.start();
   // The devices also answer maintenance commands like real monitors (issue #4): verify the
   // maintenance MAC, apply, answer signed on their result topic.
@@ -96,7 +111,8 @@ async function main(): Promise<void> {
     await responder?.stop();
     await publishStatus(false);
     await maintenance?.endAsync();
-    await simulator.stop();
+    await simulator.stop(drainSeconds * 1000);
+    if (values.unacknowledged) fs.writeFileSync(values.unacknowledged, unacknowledged.map((line) => `${line}\n`).join(''));
     process.stderr.write('\n');
     // the last line on stdout: what was published, for scripts and the benchmark
     console.log(JSON.stringify(simulator.stats));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dropKeysWithPrefix } from '../../lib/redis';
 import mqtt from 'mqtt';
@@ -80,9 +81,17 @@ async function main(): Promise<void> {
       postgres: () => cpuSecondsOfAll('postgres'),
       redis: () => cpuSecondsOfAll('redis-server'),
     };
+    // readings sent without an acknowledgement (the simulator stopped waiting for an
+    // overloaded broker): not counted as published, but the broker may still deliver them
+    const unacknowledgedFile = path.join(os.tmpdir(), `cypernex-bench-unacknowledged-${process.pid}`);
     const simulator = spawn(
       process.execPath,
-      [...profile, fromRoot('dist/bin/simulate.js'), '--devices', String(devices), '--interval', values.interval, '--region', 'bench', '--seconds', String(seconds)],
+      [
+        ...profile,
+        fromRoot('dist/bin/simulate.js'),
+        ...['--devices', String(devices), '--interval', values.interval, '--region', 'bench', '--seconds', String(seconds)],
+        ...['--drain-seconds', '60', '--unacknowledged', unacknowledgedFile],
+      ],
       { env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     children.push(simulator);
@@ -99,6 +108,12 @@ async function main(): Promise<void> {
     clearInterval(samplingSimulator);
     const publishSeconds = (Date.now() - startedAt) / 1000;
     const { published } = JSON.parse(output.trim().split('\n').pop() ?? '{}') as { published: number };
+    const unacknowledged = fs
+      .readFileSync(unacknowledgedFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' ') as [string, string]);
+    fs.rmSync(unacknowledgedFile, { force: true });
     await probe.stop();
 
     const count = async () => Number((await pool.query("select count(*) as n from telemetry.readings where region = 'bench'")).rows[0].n);
@@ -110,14 +125,17 @@ async function main(): Promise<void> {
     const sumOf = (texts: string[], name: string) => texts.reduce((sum, text) => sum + Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN), 0);
     const storedByWorker = async () => sumOf(await workerMetrics(), 'cypernex_ingest_readings_stored_total');
     let stored = await count();
+    // Loss is counted reading by reading: stored readings that were never acknowledged are
+    // not set off against acknowledged ones that might be missing.
+    let storedUnacknowledged = await countStored(pool, unacknowledged);
     // As long as the worker makes progress: a backlog left at the broker is not lost, and
     // the catch-up time says how far behind the worker fell. Stops after 15 s without progress.
     const drainDeadline = Date.now() + 1_800_000;
-    while (stored < published && Date.now() < drainDeadline) {
+    while (stored - storedUnacknowledged < published && Date.now() < drainDeadline) {
       const from = await storedByWorker();
       let last = from;
       let still = 0;
-      while (last - from < published - stored && still < 15 && Date.now() < drainDeadline) {
+      while (last - from < published - (stored - storedUnacknowledged) && still < 15 && Date.now() < drainDeadline) {
         await new Promise((resolve) => setTimeout(resolve, 1000));
         const now = await storedByWorker();
         still = now === last ? still + 1 : 0;
@@ -125,6 +143,7 @@ async function main(): Promise<void> {
       }
       const before = stored;
       stored = await count();
+      storedUnacknowledged = await countStored(pool, unacknowledged);
       if (still >= 15 && stored === before) break;
     }
     const drainedSeconds = (Date.now() - startedAt) / 1000;
@@ -147,7 +166,9 @@ async function main(): Promise<void> {
         seconds,
         published,
         stored,
-        lost: published - stored,
+        // sent but never acknowledged, and how many of those the platform stored all the same
+        unacknowledged: { sent: unacknowledged.length, stored: storedUnacknowledged },
+        lost: published - (stored - storedUnacknowledged),
         deadLetters,
         offeredPerSecond: round(published / publishSeconds),
         storedPerSecond: round(stored / drainedSeconds),
@@ -233,6 +254,21 @@ async function startProbe(pool: ReturnType<typeof createPool>, masterKey: Buffer
       await client.endAsync();
     },
   };
+}
+
+/** How many of these (deviceId, timestamp) 5-second readings are stored. */
+async function countStored(pool: ReturnType<typeof createPool>, readings: [string, string][]): Promise<number> {
+  let count = 0;
+  for (let start = 0; start < readings.length; start += 10_000) {
+    const chunk = readings.slice(start, start + 10_000);
+    const { rows } = await pool.query<{ n: string }>(
+      `select count(*) as n from telemetry.readings r
+       join unnest($1::text[], $2::float8[]) as u(device_id, t) on r.device_id = u.device_id and r.ts = to_timestamp(u.t) and r.duration = 5`,
+      [chunk.map(([deviceId]) => deviceId), chunk.map(([, timestamp]) => Number(timestamp))],
+    );
+    count += Number(rows[0]!.n);
+  }
+  return count;
 }
 
 const round = (value: number): number => Math.round(value * 100) / 100;

@@ -102,4 +102,52 @@ describe("the simulator's MQTT 5 publisher", () => {
     }
     await client.endAsync();
   });
+
+  it('reports the readings it sent but never had acknowledged when it stops waiting (the broker may have them all the same)', async () => {
+    const { client, received } = await subscriber();
+    // A proxy to the real broker that passes the CONNACK back, then holds every later packet
+    // from the broker: the PUBLISHes get through, their PUBACKs never arrive.
+    const broker = new URL(config.MQTT_URL);
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((inbound) => {
+      const outbound = net.connect(Number(broker.port || 1883), broker.hostname);
+      for (const socket of [inbound, outbound]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+      }
+      inbound.pipe(outbound);
+      outbound.once('data', (connack) => {
+        inbound.write(connack);
+        outbound.pause();
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const devices: SimulatedDevice[] = Array.from({ length: 20 }, (_, i) => ({
+      deviceId: `D8${String(i).padStart(11, '0')}`, region, channels: 3, dataKey: crypto.randomBytes(32), bootSeq: 1, seq: 0,
+    }));
+    const unacknowledged: string[] = [];
+    const simulator = createSimulator({
+      mqttUrl: `mqtt://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
+      devices,
+      intervalSeconds: 1,
+      connections: 1,
+      qos: 1,
+      onUnacknowledged: (deviceId, timestamp) => unacknowledged.push(`${deviceId}|${timestamp}`),
+    });
+    await simulator.start();
+    await waitFor(async () => simulator.stats.inFlight >= 20, '20 readings sent');
+    await simulator.stop(200);
+    expect(simulator.stats.published).toBe(0);
+    expect(simulator.stats.unacknowledged).toBe(unacknowledged.length);
+    expect(unacknowledged.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(unacknowledged).size).toBe(unacknowledged.length);
+    // what the broker did receive is among them
+    const ours = () => received.map((m) => JSON.parse(m.payload.toString()) as { deviceId: string; timestamp: number }).filter((body) => body.deviceId.startsWith('D8'));
+    await waitFor(async () => ours().length >= 20, 'the broker to deliver what it received');
+    const sent = new Set(unacknowledged);
+    for (const body of ours()) expect(sent.has(`${body.deviceId}|${body.timestamp}`)).toBe(true);
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    await client.endAsync();
+  });
 });

@@ -15,11 +15,18 @@ export interface SimulatorOptions {
   qos: 0 | 1;
   /** Called with (deviceId, timestamp, publishedAt) for every reading the broker accepted. */
   onPublished?: (deviceId: string, timestamp: number, publishedAt: number) => void;
+  /**
+   * Called for every reading whose publish ended without the broker's acknowledgement (its
+   * connection dropped, or the simulator stopped waiting): the broker may or may not have it.
+   */
+  onUnacknowledged?: (deviceId: string, timestamp: number) => void;
 }
 
 export interface SimulatorStats {
   devices: number;
   published: number;
+  /** Readings sent whose acknowledgement never came (also counted in `errors`). */
+  unacknowledged: number;
   errors: number;
   inFlight: number;
   /** Readings due but not yet handed to MQTT (the connections are at their in-flight cap). */
@@ -41,7 +48,7 @@ const MAX_IN_FLIGHT_PER_CONNECTION = 2_000;
  * evenly over the interval (as a real fleet's clocks are), so the load is smooth.
  */
 export function createSimulator(options: SimulatorOptions) {
-  const stats: SimulatorStats = { devices: options.devices.length, published: 0, errors: 0, inFlight: 0, backlog: 0 };
+  const stats: SimulatorStats = { devices: options.devices.length, published: 0, unacknowledged: 0, errors: 0, inFlight: 0, backlog: 0 };
   const clients: RawPublisher[] = [];
   const inFlight: number[] = [];
   let timer: NodeJS.Timeout | null = null;
@@ -56,8 +63,11 @@ export function createSimulator(options: SimulatorOptions) {
       stats.inFlight -= 1;
       inFlight[connection]! -= 1;
       drainSoon();
-      if (error) stats.errors += 1;
-      else {
+      if (error) {
+        stats.errors += 1;
+        stats.unacknowledged += 1;
+        options.onUnacknowledged?.(device.deviceId, timestamp);
+      } else {
         stats.published += 1;
         options.onPublished?.(device.deviceId, timestamp, Date.now());
       }
@@ -120,11 +130,14 @@ export function createSimulator(options: SimulatorOptions) {
       lastTick = Date.now();
       timer = setInterval(tick, TICK_MS);
     },
-    async stop(): Promise<void> {
+    /**
+     * Stops publishing and waits up to `waitMs` for the acknowledgements still due. Publishes
+     * the broker never acknowledged are not counted as published (they are reported to
+     * `onUnacknowledged`); waiting for them forever would keep a benchmark from reporting.
+     */
+    async stop(waitMs = 10_000): Promise<void> {
       if (timer) clearInterval(timer);
-      // publishes the broker never acknowledged are not counted; waiting for them forever
-      // would keep a benchmark from reporting at all
-      await Promise.all(clients.map((client) => client.end(10_000)));
+      await Promise.all(clients.map((client) => client.end(waitMs)));
     },
   };
 }
