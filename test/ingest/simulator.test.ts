@@ -19,6 +19,29 @@ async function subscriber() {
   return { client, received };
 }
 
+/** A TCP proxy to the real broker; `wire` connects the client's socket to the broker's. */
+async function brokerProxy(wire: (inbound: net.Socket, outbound: net.Socket) => void) {
+  const broker = new URL(config.MQTT_URL);
+  const sockets = new Set<net.Socket>();
+  const proxy = net.createServer((inbound) => {
+    const outbound = net.connect(Number(broker.port || 1883), broker.hostname);
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    }
+    wire(inbound, outbound);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `mqtt://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
+    sockets,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
+
 describe("the simulator's MQTT 5 publisher", () => {
   it('publishes QoS 1 and QoS 0 messages with the mac user property, each acknowledged or written once', async () => {
     const { client, received } = await subscriber();
@@ -56,29 +79,20 @@ describe("the simulator's MQTT 5 publisher", () => {
   });
 
   it('reconnects by itself after the connection drops, failing only what was in flight', async () => {
-    const broker = new URL(config.MQTT_URL);
-    const sockets = new Set<net.Socket>();
-    const proxy = net.createServer((inbound) => {
-      const outbound = net.connect(Number(broker.port || 1883), broker.hostname);
-      for (const socket of [inbound, outbound]) {
-        sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => (inbound.destroy(), outbound.destroy()));
-      }
+    const proxy = await brokerProxy((inbound, outbound) => {
+      for (const socket of [inbound, outbound]) socket.on('close', () => (inbound.destroy(), outbound.destroy()));
       inbound.pipe(outbound).pipe(inbound);
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const publisher = new RawPublisher({ url: `mqtt://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`, clientId: `rawpub-${crypto.randomBytes(4).toString('hex')}`, reconnectMs: 100 });
+    const publisher = new RawPublisher({ url: proxy.url, clientId: `rawpub-${crypto.randomBytes(4).toString('hex')}`, reconnectMs: 100 });
     await publisher.connect();
     const acknowledged = () => new Promise<Error | undefined>((resolve) => publisher.publish(`telemetry/v1/${region}/D000000000001/se`, Buffer.from('{}'), 'm', 1, resolve));
     expect(await acknowledged()).toBeUndefined();
-    for (const socket of sockets) socket.destroy();
+    for (const socket of proxy.sockets) socket.destroy();
     await waitFor(async () => !publisher.isConnected, 'the drop to be noticed');
     await waitFor(async () => publisher.isConnected, 'the reconnection');
     expect(await acknowledged()).toBeUndefined();
     await publisher.end();
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    await proxy.close();
   });
 
   it('plays a fleet: every device publishes signed readings at its interval, each counted once the broker acknowledged it', async () => {
@@ -107,27 +121,19 @@ describe("the simulator's MQTT 5 publisher", () => {
     const { client, received } = await subscriber();
     // A proxy to the real broker that passes the CONNACK back, then holds every later packet
     // from the broker: the PUBLISHes get through, their PUBACKs never arrive.
-    const broker = new URL(config.MQTT_URL);
-    const sockets = new Set<net.Socket>();
-    const proxy = net.createServer((inbound) => {
-      const outbound = net.connect(Number(broker.port || 1883), broker.hostname);
-      for (const socket of [inbound, outbound]) {
-        sockets.add(socket);
-        socket.on('error', () => undefined);
-      }
+    const proxy = await brokerProxy((inbound, outbound) => {
       inbound.pipe(outbound);
       outbound.once('data', (connack) => {
         inbound.write(connack);
         outbound.pause();
       });
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const devices: SimulatedDevice[] = Array.from({ length: 20 }, (_, i) => ({
       deviceId: `D8${String(i).padStart(11, '0')}`, region, channels: 3, dataKey: crypto.randomBytes(32), bootSeq: 1, seq: 0,
     }));
     const unacknowledged: string[] = [];
     const simulator = createSimulator({
-      mqttUrl: `mqtt://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
+      mqttUrl: proxy.url,
       devices,
       intervalSeconds: 1,
       connections: 1,
@@ -146,8 +152,7 @@ describe("the simulator's MQTT 5 publisher", () => {
     await waitFor(async () => ours().length >= 20, 'the broker to deliver what it received');
     const sent = new Set(unacknowledged);
     for (const body of ours()) expect(sent.has(`${body.deviceId}|${body.timestamp}`)).toBe(true);
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    await proxy.close();
     await client.endAsync();
   });
 });
