@@ -3,7 +3,7 @@ import net from 'node:net';
 import mqtt from 'mqtt';
 import { macOf } from '../../subgraphs/device/ingest/mac';
 import { RawPublisher } from '../../subgraphs/device/simulator/raw-publisher';
-import { createSimulator } from '../../subgraphs/device/simulator/simulator';
+import { createSimulator, readingCadence } from '../../subgraphs/device/simulator/simulator';
 import type { SimulatedDevice } from '../../subgraphs/device/simulator/message';
 import { testConfig } from '../helpers/config';
 import { waitFor } from './harness';
@@ -154,5 +154,36 @@ describe("the simulator's MQTT 5 publisher", () => {
     for (const body of ours()) expect(sent.has(`${body.deviceId}|${body.timestamp}`)).toBe(true);
     await proxy.close();
     await client.endAsync();
+  });
+});
+
+describe("the simulator's cadence", () => {
+  const over = (cadence: (elapsedMs: number) => number, steps: number, stepMs: number) => {
+    let due = 0;
+    for (let i = 0; i < steps; i += 1) due += cadence(stepMs);
+    return due;
+  };
+
+  it('gives a small fleet exactly one reading per device per interval, ticks shorter than a reading apart', () => {
+    // 7 devices at 5 s over 40 s in 50 ms ticks: 56 readings (rounding per tick gave ~100)
+    expect(over(readingCadence(7, 5000), 800, 50)).toBeGreaterThanOrEqual(55);
+    expect(over(readingCadence(7, 5000), 800, 50)).toBeLessThanOrEqual(56);
+    // uneven ticks come to the same
+    const cadence = readingCadence(7, 5000);
+    let due = 0;
+    for (let elapsed = 0; elapsed < 40_000; ) {
+      const step = 13 + ((elapsed / 13) % 97);
+      due += cadence(step);
+      elapsed += step;
+    }
+    expect(due).toBeGreaterThanOrEqual(55);
+    expect(due).toBeLessThanOrEqual(57);
+  });
+
+  it('spreads a large fleet evenly and owes at most one reading per device after a stall', () => {
+    expect(over(readingCadence(100_000, 5000), 100, 50)).toBe(100_000);
+    const cadence = readingCadence(7, 5000);
+    expect(cadence(20_000)).toBe(7);
+    expect(cadence(-5)).toBe(0);
   });
 });

@@ -44,6 +44,24 @@ const TICK_MS = 50;
 const MAX_IN_FLIGHT_PER_CONNECTION = 2_000;
 
 /**
+ * How many of `total` devices are due after `elapsedMs`, at one reading per device per
+ * `intervalMs`, the fraction of a reading carried to the next call: a small fleet (7
+ * devices: one due every 714 ms) gets exactly its rate. Rounding each tick instead, as
+ * before, counted half a reading as one and had the README's 7 demo devices publish a
+ * 5-second reading every 2.7 s. At most `total` at once (after a stall, a device's reading
+ * still waiting makes it skip the next).
+ */
+export function readingCadence(total: number, intervalMs: number): (elapsedMs: number) => number {
+  let owed = 0;
+  return (elapsedMs) => {
+    owed += (Math.max(0, elapsedMs) / intervalMs) * total;
+    const due = Math.floor(owed);
+    owed -= due;
+    return Math.min(total, due);
+  };
+}
+
+/**
  * Plays a fleet: each device publishes one signed reading per interval, devices spread
  * evenly over the interval (as a real fleet's clocks are), so the load is smooth.
  */
@@ -54,6 +72,7 @@ export function createSimulator(options: SimulatorOptions) {
   let timer: NodeJS.Timeout | null = null;
   let cursor = 0;
   let lastTick = 0;
+  const cadence = readingCadence(options.devices.length, options.intervalSeconds * 1000);
 
   const publish = (connection: number, device: SimulatedDevice, timestamp: number) => {
     const { payload, mac } = readingMessage(device, timestamp);
@@ -76,11 +95,9 @@ export function createSimulator(options: SimulatorOptions) {
 
   const tick = () => {
     const now = Date.now();
-    const total = options.devices.length;
-    // how many devices are due since the last tick, at total per interval
-    const due = Math.min(total, Math.round(((now - lastTick) / (options.intervalSeconds * 1000)) * total));
-    if (due > 0) lastTick = now;
-    stats.backlog = Math.min(total, stats.backlog + due);
+    const due = cadence(now - lastTick);
+    lastTick = now;
+    stats.backlog = Math.min(options.devices.length, stats.backlog + due);
     drain();
   };
 
