@@ -71,10 +71,10 @@ export interface LatestItem {
  * reading is kept as its signed payload, read back by `latest`: measured, serialising each
  * reading's numbers again and a command per device were 10 % of the ingestion worker's CPU
  * at 100,000 devices. A script call covers up to DEVICES_PER_CALL devices, whose values go
- * as one binary argument: as four arguments per device, the payload as text, ioredis spent
- * 5.6-7.0 µs of the worker's CPU per device building and encoding the command, against
- * 2.2-2.7 µs (`node dist/bench/micro/run.js`, "latest"). Against a Redis Cluster, whose
- * scripts may only touch keys of one slot, each device is its own call.
+ * as one binary argument: with four arguments per device, the payload as text, the call
+ * cost 5.8-8.1 µs of the worker's CPU per device (ioredis decoding and encoding the
+ * payload again), against 4.0-5.5 µs (`node dist/bench/micro/run.js`, "latest"). Against a
+ * Redis Cluster, whose scripts may only touch keys of one slot, each device is its own call.
  */
 export async function recordLatest(redis: Redis, items: readonly LatestItem[]) {
   if (items.length === 0) return;
