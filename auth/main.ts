@@ -4,6 +4,7 @@ import { closeServer, listen } from '../lib/http';
 import { createLogger } from '../lib/logger';
 import { createPool } from '../lib/postgres';
 import { createRedis } from '../lib/redis';
+import { onStopSignal } from '../lib/signals';
 import { createWebServer } from '../lib/web-server';
 import { createProvider } from './provider';
 
@@ -23,10 +24,7 @@ async function main(): Promise<void> {
   const port = await listen(server, config.AUTH_PORT, config.HOST);
   logger.info({ host: config.HOST, port, issuer: config.AUTH_ISSUER }, 'auth (OIDC issuer) listening');
 
-  let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
     logger.info({ signal }, 'auth stopping');
     closeServer(server)
       .then(() => issuer.close())
@@ -37,8 +35,7 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  onStopSignal(stop);
 }
 
 main().catch((error: unknown) => (error instanceof ConfigError ? exitOnConfigError(error) : exitOnStartupError(SERVICE)(error)));

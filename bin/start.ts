@@ -7,6 +7,7 @@ import { exitOnConfigError, loadConfig, type Config } from '../lib/config';
 import { migrate } from '../lib/migrate';
 import { redactUrl } from '../lib/postgres';
 import { unreachableMessage, type DependencyKind } from '../lib/dependencies';
+import { onStopSignal } from '../lib/signals';
 import { services, type ServiceSpec } from './services';
 
 const distRoot = path.resolve(__dirname, '..');
@@ -32,8 +33,7 @@ async function main(): Promise<void> {
   if (result.createdDatabase) say(`migrate: created database ${redactUrl(config.DATABASE_URL)}`);
 
   const present = services.filter((spec) => fs.existsSync(path.join(distRoot, spec.entry)));
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  onStopSignal(() => void stopAll(0));
 
   const first = present.filter((spec) => !spec.last);
   for (const spec of first) launch(spec);
@@ -136,26 +136,34 @@ async function waitReady(config: Config, spec: ServiceSpec): Promise<void> {
   await stopAll(1);
 }
 
+/**
+ * Stops every service (SIGTERM, SIGKILL after 10 s) and exits with `code`, or with 1 when a
+ * service did not stop cleanly (killed, or a non-zero exit): an unclean stop can leave a
+ * batch unacknowledged or a connection unclosed, and the operator should hear of it.
+ */
 async function stopAll(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   const alive = running.filter((entry) => entry.child);
   if (alive.length) say('\nstopping...');
+  const unclean: string[] = [];
   await Promise.all(
     alive.map(
       (entry) =>
         new Promise<void>((resolve) => {
           const child = entry.child!;
           const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          child.once('exit', () => {
+          child.once('exit', (exitCode, signal) => {
             clearTimeout(kill);
+            if (exitCode !== 0) unclean.push(`${entry.spec.name} (${signal ?? `code ${exitCode}`})`);
             resolve();
           });
           child.kill('SIGTERM');
         }),
     ),
   );
-  process.exit(code);
+  if (unclean.length) console.error(`start: did not stop cleanly: ${unclean.join(', ')}`);
+  process.exit(unclean.length && code === 0 ? 1 : code);
 }
 
 main().catch((error: unknown) => {

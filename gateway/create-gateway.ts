@@ -85,6 +85,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     stringifyResult: (result) => `${unpackSeries(JSON.stringify(result), marker)}\n`,
     includeStacktraceInErrorResponses: false,
     formatError: maskError,
+    // main.ts owns the stop (lib/signals.ts); see serve-subgraph.ts
+    stopOnTerminationSignals: false,
     ...protectionOptions(config, { redis, requestRedis, pool, index }),
   });
   await apollo.start();

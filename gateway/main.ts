@@ -7,6 +7,7 @@ import { createPool } from '../lib/postgres';
 import { createRedis } from '../lib/redis';
 import { listen } from '../lib/http';
 import { exitOnStartupError, pingPostgres, pingRedis, requireReachable } from '../lib/dependencies';
+import { onStopSignal } from '../lib/signals';
 import { createGateway } from './create-gateway';
 
 const SERVICE = 'gateway';
@@ -26,8 +27,7 @@ async function serve(config: Config): Promise<void> {
     await pool.end();
     process.exit(0);
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  onStopSignal(() => void stop());
 }
 
 /**
@@ -49,8 +49,7 @@ function supervise(config: Config, workers: number): void {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
     cluster.disconnect(() => process.exit(0));
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  onStopSignal(stop);
 }
 
 async function main(): Promise<void> {

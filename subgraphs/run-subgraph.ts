@@ -4,6 +4,7 @@ import { exitOnStartupError, pingPostgres, requireReachable } from '../lib/depen
 import { listen } from '../lib/http';
 import { createLogger, type Logger } from '../lib/logger';
 import { createPool } from '../lib/postgres';
+import { onStopSignal } from '../lib/signals';
 import type { SubgraphServer } from './serve-subgraph';
 
 type SubgraphFactory = (options: { config: Config; pool: Pool; logger: Logger }) => Promise<SubgraphServer>;
@@ -37,6 +38,5 @@ async function start(name: string, portOf: (config: Config) => number, create: S
         process.exit(1);
       });
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  onStopSignal(stop);
 }

@@ -53,6 +53,11 @@ export async function createSubgraphServer<TLoaders>(options: SubgraphServerOpti
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     formatError: formatSubgraphError,
+    // run-subgraph.ts owns the stop (lib/signals.ts). Apollo's own SIGTERM handler raced it:
+    // its stop() never resolves a concurrent caller's wait (@apollo/server 5.5: the barrier is
+    // resolved only when stopping fails), so our stop hung until the process was killed by
+    // Apollo re-raising the signal, without closing its pool.
+    stopOnTerminationSignals: false,
     // Apollo's default cache-control plugin hooks every field (Apollo then wraps every
     // resolver) for hints nobody reads here (responses are no-store): a day of readings is
     // half a million fields.

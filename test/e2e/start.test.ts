@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dropDatabase } from '../../lib/postgres';
@@ -28,7 +29,7 @@ afterAll(async () => {
 });
 
 describe('npm start', () => {
-  it('starts every service, is ready well within 60 s, and stops them all on Ctrl-C', async () => {
+  it('starts every service, is ready well within 60 s, and stops them all cleanly on Ctrl-C', async () => {
     buildOnce();
     const ports = Object.fromEntries(await Promise.all(portNames.map(async (name) => [name, await freePort()] as const)));
     const env: Record<string, string> = {
@@ -69,9 +70,23 @@ describe('npm start', () => {
     });
     expect(unauthenticated.status).toBe(401);
 
+    // idle keep-alive connections into every service, as the gateway keeps to the subgraphs
+    const agent = new http.Agent({ keepAlive: true });
+    for (const port of Object.values(ports)) {
+      await new Promise<void>((resolve, reject) =>
+        http.get({ host: '127.0.0.1', port, path: '/healthz', agent }, (res) => res.resume().once('end', resolve)).once('error', reject),
+      );
+    }
+
+    // Ctrl-C in a terminal signals the whole process group: every service gets SIGINT, then
+    // start's own SIGTERM. start exits 0 only when every service stopped by itself, cleanly.
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
+    const stopped = Date.now();
+    process.kill(-child.pid!, 'SIGINT');
     expect(await exited).toBe(0);
+    expect(output).not.toContain('did not stop cleanly');
+    expect(Date.now() - stopped).toBeLessThan(8_000);
+    agent.destroy();
     child = null;
     for (const port of Object.values(ports)) {
       await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();

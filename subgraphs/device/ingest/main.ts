@@ -5,6 +5,7 @@ import { closeServer, handleHealth, listen } from '../../../lib/http';
 import { createLogger } from '../../../lib/logger';
 import { createPool } from '../../../lib/postgres';
 import { createRedis } from '../../../lib/redis';
+import { onStopSignal } from '../../../lib/signals';
 import { createIngestWorker } from './index';
 
 const SERVICE = 'ingest';
@@ -47,18 +48,14 @@ async function main(): Promise<void> {
   const port = await listen(server, config.INGEST_PORT, config.HOST);
   logger.info({ port }, 'ingest: listening');
 
-  let stopping = false;
   const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
     await worker.stop();
     await closeServer(server);
     await pool.end();
     redis.disconnect();
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
+  onStopSignal(() => void shutdown());
 }
 
 main().catch((error) => {
