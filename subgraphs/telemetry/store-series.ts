@@ -35,6 +35,13 @@ function seriesSelect(granularity: Granularity, window: WindowSql, wanted: Reado
 export const emptyColumns = (): ReadingColumns => ({ timestamps: [], durations: [], frequency: [], channels: [] });
 
 /**
+ * A raw window at least this long is read as two halves at once, on two connections: the
+ * database's part of a day's columns (~50 ms wall, most of it one backend aggregating and
+ * sending ~470,000 values) is then spread over two cores while the subgraph waits anyway.
+ */
+export const SPLIT_RAW_WINDOW_MS = 2 * 3_600_000;
+
+/**
  * Readings of several devices in [from, to) as columns (`readingSeries`): the same rows,
  * values, tenant scope and rollup rules as `readings` (store-read.ts), with no JavaScript
  * object per reading. PostgreSQL aggregates each column into one array and COPY sends the
@@ -59,18 +66,63 @@ export async function readingSeries(
   const ids = visibleDevices(scope, deviceIds);
   const result = new Map<string, ReadingColumns>(deviceIds.map((id) => [id, emptyColumns()]));
   if (ids.length === 0 || (scope.kind === 'tenants' && scope.tenantIds.length === 0)) return result;
+  const split = granularity === 'RAW' && to.getTime() - from.getTime() >= SPLIT_RAW_WINDOW_MS;
+  const mid = new Date(from.getTime() + Math.floor((to.getTime() - from.getTime()) / 2_000) * 1_000);
+  const windows: [Date, Date][] = split ? [[from, mid], [mid, to]] : [[from, to]];
   try {
-    const rows = await withScope(pool, scope, (client) => {
-      const literal = (value: string) => client.escapeLiteral(value);
-      const window = { devices: `array[${ids.map(literal).join(', ')}]::text[]`, from: `${literal(from.toISOString())}::timestamptz`, to: `${literal(to.toISOString())}::timestamptz` };
-      return copyBinaryRows(client, seriesSelect(granularity, window, wanted));
-    });
-    for (const [deviceId, ...fields] of rows) result.set(deviceId!.toString(), decode(fields, wanted));
+    const parts = await Promise.all(windows.map(([start, end]) => readColumns(pool, scope, ids, start, end, granularity, wanted)));
+    for (const id of ids) {
+      const joined = joinColumns(parts.map((part) => part.get(id)));
+      if (!joined) throw Object.assign(new Error('readings of different channel counts'), { code: RAGGED_ARRAYS });
+      result.set(id, joined);
+    }
   } catch (error) {
     if ((error as { code?: unknown }).code !== RAGGED_ARRAYS) throw error;
     for (const [id, rows] of await readings(pool, scope, ids, from, to, granularity)) result.set(id, columnsOf(rows));
   }
   return result;
+}
+
+/** One statement: the devices' columns over [from, to); devices without rows are absent. */
+async function readColumns(
+  pool: Pool,
+  scope: TenantScope,
+  ids: readonly string[],
+  from: Date,
+  to: Date,
+  granularity: Granularity,
+  wanted: ReadonlySet<OptionalColumn>,
+): Promise<Map<string, ReadingColumns>> {
+  const rows = await withScope(pool, scope, (client) => {
+    const literal = (value: string) => client.escapeLiteral(value);
+    const window = { devices: `array[${ids.map(literal).join(', ')}]::text[]`, from: `${literal(from.toISOString())}::timestamptz`, to: `${literal(to.toISOString())}::timestamptz` };
+    return copyBinaryRows(client, seriesSelect(granularity, window, wanted));
+  });
+  return new Map(rows.map(([deviceId, ...fields]) => [deviceId!.toString(), decode(fields, wanted)]));
+}
+
+/**
+ * Consecutive windows' columns as one; null when they hold different channel counts (read
+ * as rows then, as one window whose readings differ would be).
+ */
+export function joinColumns(parts: readonly (ReadingColumns | undefined)[]): ReadingColumns | null {
+  const present = parts.filter((part): part is ReadingColumns => part !== undefined && part.timestamps.length > 0);
+  if (present.length <= 1) return present[0] ?? emptyColumns();
+  const width = present[0]!.channels.length;
+  if (present.some((part) => part.channels.length !== width)) return null;
+  const join = (column: (part: ReadingColumns) => Series | undefined): Series | undefined =>
+    column(present[0]!) === undefined ? undefined : ([] as Series).concat(...present.map((part) => column(part)!));
+  return {
+    timestamps: join((part) => part.timestamps)!,
+    durations: join((part) => part.durations)!,
+    frequency: join((part) => part.frequency),
+    channels: present[0]!.channels.map((_, c) => ({
+      eReal: join((part) => part.channels[c]!.eReal)!,
+      eReactive: join((part) => part.channels[c]!.eReactive),
+      vRMS: join((part) => part.channels[c]!.vRMS),
+      iRMS: join((part) => part.channels[c]!.iRMS),
+    })),
+  };
 }
 
 const columnsIn = (bytes: Buffer | null | undefined): Series[] => (bytes ? readFloat8Columns(bytes) : []);

@@ -200,6 +200,25 @@ describe('telemetry through the gateway', () => {
     expect(readingSeries.channels[5]).toMatchObject({ eReal: [readings[0]!.channels[5]!.eReal, null], powerW: [expect.any(Number), null] });
   });
 
+  it('serves a raw window of two hours or more, read as two halves at once, as one', async () => {
+    // SPLIT_RAW_WINDOW_MS: [from, mid) and [mid, to) on two connections; readings on both
+    // sides of the middle, and right at it
+    const from = start + 30_000;
+    for (const offset of [0, 3595, 3600, 7195]) await storeCopy(30_000 + offset, 6, 'kept');
+    const { readings, readingSeries } = await bothForms({ ...window(7200, from), granularity: 'RAW' });
+    expect(readings.map((reading) => Date.parse(reading.timestamp) / 1000 - from)).toEqual([0, 3595, 3600, 7195]);
+    expect(readingSeries).toEqual(asSeries('RAW', readings));
+
+    // six channels before the middle, four after: each half aggregates, the two do not join
+    const ragged = start + 40_000;
+    await storeCopy(40_000, 6, 'kept');
+    await storeCopy(40_000 + 5000, 4, 'kept');
+    const both = await bothForms({ ...window(7200, ragged), granularity: 'RAW' });
+    expect(both.readings.map((reading) => reading.channels.length)).toEqual([6, 4]);
+    expect(both.readingSeries).toEqual(asSeries('RAW', both.readings));
+    expect(both.readingSeries.channels[5]!.eReal).toEqual([both.readings[0]!.channels[5]!.eReal, null]);
+  });
+
   it('reads rollup arrays that PostgreSQL flags as having NULLs without holding any', async () => {
     const bucket = start + 3 * 3600;
     const sliced = (values: number[]) => `(array[${values.join(', ')}, null]::float8[])[1:${values.length}]`;
