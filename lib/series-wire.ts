@@ -1,4 +1,5 @@
 import { deriveKey } from './master-key';
+import { seriesJson } from './series-json';
 
 /**
  * Packed `NumberSeries` between the subgraphs and the gateway.
@@ -34,7 +35,7 @@ export class PackedSeries {
   ) {}
 
   toJSON(): string {
-    return this.marker + JSON.stringify(this.values);
+    return this.marker + seriesJson(this.values);
   }
 }
 

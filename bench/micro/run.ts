@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { seriesJson } from '../../lib/series-json';
 import { PackedSeries, seriesMarker, unpackSeries } from '../../lib/series-wire';
 import { packArchive } from '../../subgraphs/telemetry/archive';
 import { latestKey, recordLatest } from '../../subgraphs/telemetry/latest-store';
@@ -16,7 +17,8 @@ import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
  *   with 10 and 50 records per blob (100 tenants, batches of 1,000 and 5,000);
  * - series: a raw day's `readingSeries` answer (26 series of 17,280 numbers) as the
  *   gateway handles it, plain (parse and stringify every number) against packed (parse and
- *   stringify strings, then put the arrays back);
+ *   stringify strings, then put the arrays back), and the subgraph's printing of the
+ *   numbers with JSON.stringify against lib/series-json.ts;
  * - hmac: one HMAC-SHA256 of a reading payload with a prepared key;
  * - latest: the ingestion worker's update of the newest reading per device in Redis
  *   (`recordLatest`, batches of 5,000 devices), CPU of this process and of Redis per device
@@ -77,6 +79,9 @@ function series() {
     milliseconds: {
       subgraphStringifyPlain: time(() => JSON.stringify(answer((c) => c))),
       subgraphStringifyPacked: time(() => JSON.stringify(answer((c) => new PackedSeries(c, marker)))),
+      // the packed series' numbers alone, as V8 prints them and as lib/series-json.ts does
+      numbersJsonStringify: time(() => columns.map((c) => JSON.stringify(c))),
+      numbersSeriesJson: time(() => columns.map((c) => seriesJson(c))),
       gatewayParsePlain: time(() => JSON.parse(plainWire)),
       gatewayParsePacked: time(() => JSON.parse(packedWire)),
       gatewayStringifyPlain: time(() => JSON.stringify(plainParsed)),
