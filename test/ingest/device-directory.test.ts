@@ -42,6 +42,14 @@ describe('DeviceDirectory', () => {
     expect((await directory.get(device.deviceId))?.dataKeys).toEqual([key(rotated.dataKey), key(device.dataKey)]);
     expect(statementCount()).toBe(before);
 
+    // the look-back minute is listed again, but nothing in it moved: nothing reopened
+    const cached = await directory.get(added.deviceId);
+    expect(await directory.refresh()).toBe(0);
+    expect(await directory.get(added.deviceId)).toBe(cached);
+    const again = await rotateDeviceKeys(pool, config.masterKey, added.deviceId, 1);
+    expect(await directory.refresh()).toBe(1);
+    expect((await directory.get(added.deviceId))?.dataKeys).toEqual([key(again.dataKey), key(added.dataKey)]);
+
     await new Promise((resolve) => setTimeout(resolve, rotated.previousValidUntil.getTime() - Date.now() + 50));
     expect((await directory.get(device.deviceId))?.dataKeys).toEqual([key(rotated.dataKey)]);
   });

@@ -14,6 +14,8 @@ export interface DeviceKeys {
   /** Highest stored (bootSeq, seq) in the replay look-back, when the keys were loaded. */
   highWater: { bootSeq: number; seq: number } | null;
   loadedAt: number;
+  /** When the row was created or its keys last rotated (epoch ms): what `refresh()` compares. */
+  stampedAt: number;
 }
 
 interface KeyRow {
@@ -26,10 +28,11 @@ interface KeyRow {
   previous_valid_until: Date | null;
   boot_seq: string | null;
   seq: string | null;
+  stamped_at: Date;
 }
 
 const KEY_COLUMNS = `k.device_id, k.tenant_id, k.region, k.channel_count, k.data_key, k.previous_data_key, k.previous_valid_until,
-            hw.boot_seq, hw.seq
+            hw.boot_seq, hw.seq, greatest(k.created_at, k.rotated_at) as stamped_at
      from device.keys k
      left join lateral (
        select r.boot_seq, r.seq from telemetry.readings r
@@ -57,7 +60,7 @@ async function openRows(masterKey: Buffer, rows: KeyRow[], anyPreviousKey = fals
     const previousValidUntil = row.previous_valid_until?.getTime() ?? null;
     if (row.previous_data_key && ((previousValidUntil ?? 0) > now || anyPreviousKey)) dataKeys.push(open(row.device_id, row.previous_data_key));
     const highWater = row.boot_seq === null ? null : { bootSeq: Number(row.boot_seq), seq: Number(row.seq) };
-    opened.push({ deviceId: row.device_id, tenantId: row.tenant_id, region: row.region, channelCount: row.channel_count, dataKeys, previousValidUntil, highWater, loadedAt: now });
+    opened.push({ deviceId: row.device_id, tenantId: row.tenant_id, region: row.region, channelCount: row.channel_count, dataKeys, previousValidUntil, highWater, loadedAt: now, stampedAt: row.stamped_at.getTime() });
   }
   return opened;
 }
@@ -87,6 +90,9 @@ export async function loadDeviceKeys(
  * each whatever this is (batched per tick).
  */
 export const UNKNOWN_TTL_MS = 500;
+
+/** Devices reloaded per statement by `refresh()`. */
+const RELOAD_CHUNK = 5000;
 
 /**
  * Opened device keys of the worker's region, all held in memory. `warm()` loads the whole
@@ -137,19 +143,31 @@ export class DeviceDirectory {
     return loaded;
   }
 
-  /** Reloads the rows created or rotated since the last load; returns how many. */
+  /**
+   * Reloads the devices created or rotated since the last load; returns how many. The look-back
+   * minute is listed again at every refresh (cheap columns only), and only a device whose row
+   * moved on since it was cached is reloaded: after a bulk registration (100,000 devices) each
+   * refresh of the next minute and a half reopened every new key (AES-GCM, a new HMAC key
+   * object per device) and looked each device's high-water mark up again (6 % of the
+   * worker's CPU in a 60 s bench run).
+   */
   async refresh(): Promise<number> {
     if (!this.since) return this.warm();
     const since = await this.databaseNow();
     // rows stamped before a slow transaction committed: look back a minute every time
     const from = new Date(this.since.getTime() - 60_000);
-    const { rows } = await this.pool.query<KeyRow>(
-      `select ${KEY_COLUMNS} where ($2 = '+' or k.region = $2) and (k.created_at >= $3 or k.rotated_at >= $3)`,
-      [lookbackStart(), this.options.region ?? '+', from],
+    const { rows } = await this.pool.query<{ device_id: string; stamped_at: Date }>(
+      `select k.device_id, greatest(k.created_at, k.rotated_at) as stamped_at from device.keys k
+       where ($1 = '+' or k.region = $1) and (k.created_at >= $2 or k.rotated_at >= $2)`,
+      [this.options.region ?? '+', from],
     );
-    this.remember(await openRows(this.masterKey, rows));
+    const moved = rows.filter((row) => this.cache.get(row.device_id)?.keys?.stampedAt !== row.stamped_at.getTime()).map((row) => row.device_id);
+    for (let start = 0; start < moved.length; start += RELOAD_CHUNK) {
+      const loaded = await loadDeviceKeys(this.pool, this.masterKey, moved.slice(start, start + RELOAD_CHUNK));
+      this.remember([...loaded.values()]);
+    }
     this.since = since;
-    return rows.length;
+    return moved.length;
   }
 
   async get(deviceId: string): Promise<DeviceKeys | null> {
