@@ -1,3 +1,5 @@
+// first: before anything loads @apollo/gateway (see the module)
+import './federation-internals';
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import crypto from 'node:crypto';
 import os from 'node:os';
+// before @apollo/gateway loads, as in the gateway (see the module)
+import '../../gateway/federation-internals';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { execute, parse, type ExecutionResult } from 'graphql';
