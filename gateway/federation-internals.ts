@@ -8,7 +8,7 @@
  * `isNonNullType`, ...), and V8 does not inline those getters: in the gateway's profile of
  * 3,000 latest100 requests they were 5.6 % of its CPU, the largest single entry after GC
  * and socket writes. `node dist/bench/query/stages.js`, the gateway's parse, merge and
- * shaping, CPU ms: rawDay 573-657 -> 399-409, hourYear 174-200 -> 116-118 with the module's
+ * shaping, CPU ms: rawDay 573-657 -> 399-431, hourYear 174-200 -> 116-121 with the module's
  * exports as plain values.
  *
  * So the module's exports are replaced, in Node's module cache, by a copy holding the same
