@@ -91,8 +91,8 @@ export async function loadDeviceKeys(
  */
 export const UNKNOWN_TTL_MS = 500;
 
-/** Devices reloaded per statement by `refresh()`. */
-const RELOAD_CHUNK = 5000;
+/** Devices looked up per statement, on demand (batched misses) and by `refresh()`. */
+const KEYS_PER_STATEMENT = 5000;
 
 /**
  * Opened device keys of the worker's region, all held in memory. `warm()` loads the whole
@@ -120,7 +120,7 @@ export class DeviceDirectory {
         const found = await loadDeviceKeys(pool, masterKey, ids);
         return ids.map((id) => found.get(id) ?? null);
       },
-      { cache: false, maxBatchSize: 5000 },
+      { cache: false, maxBatchSize: KEYS_PER_STATEMENT },
     );
   }
 
@@ -162,8 +162,8 @@ export class DeviceDirectory {
       [this.options.region ?? '+', from],
     );
     const moved = rows.filter((row) => this.cache.get(row.device_id)?.keys?.stampedAt !== row.stamped_at.getTime()).map((row) => row.device_id);
-    for (let start = 0; start < moved.length; start += RELOAD_CHUNK) {
-      const loaded = await loadDeviceKeys(this.pool, this.masterKey, moved.slice(start, start + RELOAD_CHUNK));
+    for (let start = 0; start < moved.length; start += KEYS_PER_STATEMENT) {
+      const loaded = await loadDeviceKeys(this.pool, this.masterKey, moved.slice(start, start + KEYS_PER_STATEMENT));
       this.remember([...loaded.values()]);
     }
     this.since = since;
