@@ -56,8 +56,15 @@ describe('nothing is lost while the worker or the broker is away', () => {
         await publish(publisher, telemetryTopic(h.region, device.deviceId, 'se'), payload, mac);
       }
       await waitFor(async () => /} 10$/m.test(await crashing.metrics.registry.getSingleMetricAsString('cypernex_ingest_messages_received_total')), '10 received');
+      // the batch must be waiting on the lock when the crash comes, and its backend gone
+      // (the timeout waits for that) before the lock is released: else it could commit
+      await waitFor(
+        async () =>
+          (await h.pool.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where application_name = 'cypernex-ingest-crash' and wait_event_type = 'Lock'")).rows[0]!.n > 0,
+        'the batch blocked on the archive lock',
+      );
       await crashing.stop({ drain: false });
-      await h.pool.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'cypernex-ingest-crash'");
+      await h.pool.query("select pg_terminate_backend(pid, 5000) from pg_stat_activity where application_name = 'cypernex-ingest-crash'");
     } finally {
       await blocker.query('rollback');
       blocker.release();

@@ -1,6 +1,10 @@
 import { readingMessage, type SimulatedDevice } from '../../subgraphs/device/simulator/message';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { foldRollups } from '../../subgraphs/telemetry/rollup-fold';
+import { foldSkipWindowMs } from '../../subgraphs/device/ingest';
+import { Batcher } from '../../subgraphs/device/ingest/batcher';
+import { createIngestMetrics } from '../../subgraphs/device/ingest/metrics';
+import { createLogger } from '../../lib/logger';
 import { PENDING_PARTS } from '../../subgraphs/telemetry/rollups';
 import { ingestHarness, publish, storedCount, waitFor } from './harness';
 
@@ -115,5 +119,51 @@ describe('one fold cadence for the whole deployment', () => {
     // a stopping worker (or an operator) folds regardless
     await waitFor(async () => (await foldRollups(h.pool, part), (await parked()) === 0), 'the outright fold');
     expect(await rollupReadings(device.deviceId)).toEqual({ five: 2, hour: 2, day: 2 });
+  });
+});
+
+describe('folding half as often while the worker is behind', () => {
+  it('a worker is behind once a full batch waits beyond the batches committing', () => {
+    // no batch may commit (none in flight allowed): what is added stays queued
+    const batcher = new Batcher({
+      pool: h.pool,
+      redis: h.redis,
+      logger: createLogger('ingest-test', 'silent'),
+      metrics: createIngestMetrics(),
+      maxItems: 3,
+      maxDelayMs: 60_000,
+      maxInFlight: 0,
+      deferRollupsFrom: 1,
+    });
+    const add = () => batcher.add({ kind: 'status', deviceId: 'D000000000001', status: { v: 1, deviceId: 'D000000000001', online: true } } as never, () => undefined, Date.now());
+    add();
+    add();
+    expect(batcher.behind).toBe(false);
+    add();
+    expect(batcher.behind).toBe(true);
+    batcher.abandon();
+    expect(batcher.behind).toBe(false);
+  });
+
+  it('skips a partition folded one interval ago while behind, and folds it otherwise', async () => {
+    const interval = 30_000;
+    const device = await h.device(2);
+    const bucket = Math.floor(Date.now() / 1000 / 300) * 300 - 7200;
+    const { rows } = await h.pool.query<{ part: number }>(`select (hashtext($1) & ${PENDING_PARTS - 1})::int as part`, [device.deviceId]);
+    const part = rows[0]!.part;
+    await h.pool.query(`insert into telemetry.rollup_pending values ($1, to_timestamp($3), $2, 1, 5, '{10,20}', '{0,0}', '{230,230}', '{1,2}', 50, 1, $4)`, [
+      device.deviceId, device.tenantId, bucket, part,
+    ]);
+    // the partition's turn comes again one interval after its last fold
+    const lastFoldedOneIntervalAgo = () =>
+      h.pool.query('update telemetry.rollup_fold_turns set folded_at = now() - make_interval(secs => $2::float8 / 1000) where part = $1', [part, interval + 500]);
+
+    await lastFoldedOneIntervalAgo();
+    expect(await foldRollups(h.pool, part, { unlessFoldedWithinMs: foldSkipWindowMs(interval, true) })).toBe(0);
+    expect(await rollupReadings(device.deviceId)).toEqual({ five: 0, hour: 0, day: 0 });
+
+    await lastFoldedOneIntervalAgo();
+    await waitFor(async () => (await foldRollups(h.pool, part, { unlessFoldedWithinMs: foldSkipWindowMs(interval, false) })) > 0 || (await rollupReadings(device.deviceId)).five === 1, 'the fold on time');
+    expect(await rollupReadings(device.deviceId)).toEqual({ five: 1, hour: 1, day: 1 });
   });
 });

@@ -58,6 +58,11 @@ export class Batcher {
     return this.queue.length;
   }
 
+  /** A full batch is waiting beyond the ones committing: the database is not keeping up. */
+  get behind(): boolean {
+    return this.queue.length >= this.options.maxItems;
+  }
+
   /** Commits everything buffered (graceful stop); gives up after `timeoutMs`. */
   async drain(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
