@@ -1,21 +1,9 @@
 import http from 'node:http';
-import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dropDatabase } from '../../lib/postgres';
 import { fromRoot } from '../../lib/paths';
+import { freePort } from '../../lib/ports';
 import { buildOnce } from '../helpers/run-cli';
-
-/** A free port on 127.0.0.1 (the test must not collide with a developer's `npm start`). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const portNames = ['GATEWAY_PORT', 'TENANCY_PORT', 'FLEET_PORT', 'TELEMETRY_PORT', 'DEVICE_PORT', 'INGEST_PORT', 'AUTH_PORT'] as const;
 // Its own database: the services it starts (the ingestion worker included) never touch the other tests' data.

@@ -6,6 +6,7 @@ import { createLogger } from '../../lib/logger';
 import { createIngestWorker } from '../../subgraphs/device/ingest';
 import { testConfig } from '../helpers/config';
 import { createPool } from '../../lib/postgres';
+import { freePort } from '../../lib/ports';
 import { ingestHarness, publish, storedCount, waitFor, simulated } from './harness';
 import mqtt from 'mqtt';
 
@@ -115,17 +116,6 @@ describe('nothing is lost while the worker or the broker is away', () => {
 
 function startBroker(port: number): ChildProcess {
   return spawn('mosquitto', ['-p', String(port)], { stdio: 'ignore' });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 async function waitForPort(port: number): Promise<void> {
