@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { createLogger } from '../../lib/logger';
 import { createIngestWorker } from '../../subgraphs/device/ingest';
 import { testConfig } from '../helpers/config';
 import { createPool } from '../../lib/postgres';
-import { freePort } from '../../lib/ports';
+import { accepts, freePort } from '../../lib/ports';
 import { ingestHarness, publish, storedCount, waitFor, simulated } from './harness';
 import mqtt from 'mqtt';
 
@@ -119,15 +118,5 @@ function startBroker(port: number): ChildProcess {
 }
 
 async function waitForPort(port: number): Promise<void> {
-  await waitFor(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const socket = net.connect(port, '127.0.0.1', () => {
-          socket.end();
-          resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-      }),
-    `broker on port ${port}`,
-  );
+  await waitFor(() => accepts(port), `broker on port ${port}`);
 }
