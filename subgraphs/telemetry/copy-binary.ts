@@ -120,6 +120,25 @@ export class BinaryCopyWriter {
     return this.int8((unixMs - PG_EPOCH_SECONDS * 1000) * 1000);
   }
 
+  /** float8[] (one dimension, no NULLs): written in place, no intermediate buffer. */
+  float8Array(values: readonly number[]): this {
+    const count = values.length;
+    this.reserve(24 + 12 * count);
+    const buffer = this.buffer;
+    let offset = buffer.writeInt32BE(20 + 12 * count, this.offset);
+    offset = buffer.writeInt32BE(1, offset); // dimensions
+    offset = buffer.writeInt32BE(0, offset); // has NULLs
+    offset = buffer.writeInt32BE(FLOAT8_OID, offset);
+    offset = buffer.writeInt32BE(count, offset);
+    offset = buffer.writeInt32BE(1, offset); // lower bound
+    for (let i = 0; i < count; i += 1) {
+      offset = buffer.writeInt32BE(8, offset);
+      offset = buffer.writeDoubleBE(values[i]!, offset);
+    }
+    this.offset = offset;
+    return this;
+  }
+
   /** jsonb: a version byte, then the JSON text. */
   jsonb(json: string): this {
     const length = Buffer.byteLength(json);
@@ -145,23 +164,6 @@ export class BinaryCopyWriter {
   }
 }
 
-/**
- * A float8[] (one dimension, no NULLs) in binary receive format, to be written as a field
- * with `BinaryCopyWriter.bytes`; encoded once, it can go into several COPYs.
- */
-export function float8ArrayField(values: readonly number[]): Buffer {
-  const field = Buffer.allocUnsafe(20 + 12 * values.length);
-  let offset = field.writeInt32BE(1, 0); // dimensions
-  offset = field.writeInt32BE(0, offset); // has NULLs
-  offset = field.writeInt32BE(FLOAT8_OID, offset);
-  offset = field.writeInt32BE(values.length, offset);
-  offset = field.writeInt32BE(1, offset); // lower bound
-  for (const value of values) {
-    offset = field.writeInt32BE(8, offset);
-    offset = field.writeDoubleBE(value, offset);
-  }
-  return field;
-}
 
 /** A uuid's text form as its 16 bytes. */
 export const uuidField = (uuid: string): Buffer => Buffer.from(uuid.replace(/-/g, ''), 'hex');

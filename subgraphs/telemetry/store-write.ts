@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { packArchive } from './archive';
-import { BinaryCopyWriter, float8ArrayField, uuidField } from './copy-binary';
+import { BinaryCopyWriter, uuidField } from './copy-binary';
 import { readingKey, type DeadLetter, type IncomingReading } from './reading';
 import { PENDING_PARTS, PENDING_TABLE, pendingInsert, rollupUpserts } from './rollups';
 
@@ -226,7 +226,7 @@ const UNIQUE_VIOLATION = '23505';
 
 /**
  * The fast path: the archive rows, then the readings and their parked rollup deltas each
- * in one binary COPY (every per-channel array encoded once, for both), inside a savepoint.
+ * in one binary COPY (the per-channel arrays written into both), inside a savepoint.
  * Returns false, with the savepoint rolled back, when a reading's interval is stored
  * already.
  */
@@ -246,18 +246,14 @@ async function storeDirect(client: PoolClient, readings: readonly IncomingReadin
     const rows = new BinaryCopyWriter(256 * 1024);
     const deltas = new BinaryCopyWriter(128 * 1024);
     for (const { r, tenant, archiveId, offset } of placed) {
-      const eReal = float8ArrayField(r.eReal);
-      const eReactive = float8ArrayField(r.eReactive);
-      const vRms = float8ArrayField(r.vRMS);
-      const iRms = float8ArrayField(r.iRMS);
       const tsMs = r.timestamp * 1000;
       rows.row(18).text(r.deviceId).timestamptz(tsMs).int2(r.duration).bytes(tenant).text(r.region).int8(r.bootSeq).int8(r.seq).float8(r.frequency);
-      rows.bytes(eReal).bytes(eReactive).bytes(vRms).bytes(iRms);
+      rows.float8Array(r.eReal).float8Array(r.eReactive).float8Array(r.vRMS).float8Array(r.iRMS);
       if (r.extra) rows.jsonb(JSON.stringify(r.extra));
       else rows.null();
       rows.timestamptz(r.receivedAt.getTime()).bytes(r.mac).int8(archiveId).int4(offset).int4(r.payload.length);
       deltas.row(12).text(r.deviceId).timestamptz(tsMs).bytes(tenant).int4(1).int4(r.duration);
-      deltas.bytes(eReal).bytes(eReactive).bytes(vRms).bytes(iRms);
+      deltas.float8Array(r.eReal).float8Array(r.eReactive).float8Array(r.vRMS).float8Array(r.iRMS);
       deltas.float8(r.frequency ?? 0).int4(r.frequency === null ? 0 : 1).int2(pendingPart(r.deviceId));
     }
     await copyIn(client, `copy telemetry.readings (${columns}) from stdin with (format binary)`, rows.finish());
