@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import pg from 'pg';
 import { seriesJson } from '../../lib/series-json';
 import { PackedSeries, seriesMarker, unpackSeries } from '../../lib/series-wire';
 import { packArchive } from '../../subgraphs/telemetry/archive';
@@ -12,9 +13,11 @@ import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
  * `node dist/bench/micro/run.js` (after a build): the small measurements behind design
  * choices in the ingestion worker and the gateway, in one process, CPU time per unit:
  *
- * - archive: compressing a batch's records per tenant blob, through the libuv pool (a
- *   stream per blob, as before) against synchronously with a 2 KiB window (packArchive),
- *   with 10 and 50 records per blob (100 tenants, batches of 1,000 and 5,000);
+ * - archive: a batch's records per tenant blob, deflated through the libuv pool (a stream
+ *   per blob, as at first), deflated synchronously with a 2 KiB window (as until
+ *   2026-11-27), and packed for PostgreSQL to compress (packArchive, now), with 10 and 50
+ *   records per blob (100 tenants, batches of 1,000 and 5,000); bytes per record stored
+ *   raw, deflated, and with PostgreSQL's lz4 (a temporary table on DATABASE_URL's server);
  * - series: a raw day's `readingSeries` answer (26 series of 17,280 numbers) as the
  *   gateway handles it, plain (parse and stringify every number) against packed (parse and
  *   stringify strings, then put the arrays back), and the subgraph's printing of the
@@ -45,16 +48,40 @@ async function archive(perBlob: number) {
   const blobs = Array.from({ length: 100 }, (_, b) => Array.from({ length: perBlob }, (_, i) => ({ payload: payload(b * perBlob + i), mac: crypto.randomBytes(32) })));
   const records = 100 * perBlob;
   const rounds = 20;
+  const concat = (blob: { payload: Buffer; mac: Buffer }[]) => Buffer.concat(blob.flatMap((record) => [record.payload, record.mac]));
   let start = cpuMicros();
-  for (let r = 0; r < rounds; r += 1) {
-    await Promise.all(blobs.map((blob) => deflateAsync(Buffer.concat(blob.flatMap((record) => [record.payload, record.mac])), { level: 1 })));
-  }
+  for (let r = 0; r < rounds; r += 1) await Promise.all(blobs.map((blob) => deflateAsync(concat(blob), { level: 1 })));
   const pooled = (cpuMicros() - start) / rounds / records;
   start = cpuMicros();
-  for (let r = 0; r < rounds; r += 1) for (const blob of blobs) packArchive(blob);
+  for (let r = 0; r < rounds; r += 1) for (const blob of blobs) zlib.deflateRawSync(concat(blob), WORKER_DEFLATE);
   const synchronous = (cpuMicros() - start) / rounds / records;
-  return { recordsPerBlob: perBlob, microsecondsPerRecord: { libuvPool: round(pooled), synchronous2KiB: round(synchronous) } };
+  start = cpuMicros();
+  for (let r = 0; r < rounds; r += 1) for (const blob of blobs) packArchive(blob);
+  const packed = (cpuMicros() - start) / rounds / records;
+  // bytes per record stored: raw, deflated by the worker, and as PostgreSQL's lz4 keeps it
+  const raw = blobs.map((blob) => packArchive(blob).blob);
+  const deflated = raw.reduce((sum, blob) => sum + zlib.deflateRawSync(blob, WORKER_DEFLATE).length, 0);
+  const url = new URL(loadConfig().DATABASE_URL);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  let lz4: number | null = null;
+  try {
+    await client.query('create temporary table micro_archive (blob bytea compression lz4)');
+    await client.query('insert into micro_archive select unnest($1::bytea[])', [raw]);
+    lz4 = Number((await client.query<{ n: string }>('select sum(pg_column_size(blob)) as n from micro_archive')).rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+  return {
+    recordsPerBlob: perBlob,
+    microsecondsPerRecord: { deflateLibuvPool: round(pooled), deflateSynchronous2KiB: round(synchronous), packedForLz4: round(packed) },
+    bytesPerRecord: { raw: round(raw.reduce((sum, blob) => sum + blob.length, 0) / records), deflate: round(deflated / records), postgresLz4: lz4 === null ? null : round(lz4 / records) },
+  };
 }
+
+/** The worker's archive compression before PostgreSQL's lz4 took it over. */
+const WORKER_DEFLATE: zlib.ZlibOptions = { level: 1, windowBits: 11, memLevel: 6 };
 
 function series() {
   const marker = seriesMarker(crypto.randomBytes(32));

@@ -11,16 +11,21 @@ export interface ArchiveRecord {
 }
 
 /**
- * One compressed blob per batch and tenant: each record is the exact payload followed by
- * its MAC, and a reading row points at (offset, length) of its payload. Compressed on the
- * event loop: a batch holds a blob per tenant, and for small blobs setting up a stream
- * costs more than compressing (bench/micro, 100 blobs of 10 records: 23 µs of CPU per
- * record through the libuv pool, 6 µs synchronously with a 2 KiB window; 50 records: 4.7
- * against 1.7). A 2 KiB window spans several records of ~300 bytes.
+ * How an archive blob's bytes are laid out (`telemetry.archive.codec`): `none`, the records
+ * as they are (PostgreSQL compresses the column with lz4); `deflate-raw`, compressed by the
+ * worker (blobs written before migration 1764979200000).
  */
-const DEFLATE_OPTIONS: zlib.ZlibOptions = { level: 1, windowBits: 11, memLevel: 6 };
+export type ArchiveCodec = 'none' | 'deflate-raw';
 
-export function packArchive(records: readonly ArchiveRecord[]): { blob: Buffer; offsets: number[] } {
+/**
+ * One blob per batch and tenant: each record is the exact payload followed by its MAC, and
+ * a reading row points at (offset, length) of its payload. Not compressed here: PostgreSQL
+ * compresses the column (lz4) when it stores it. The worker's deflate (level 1, 2 KiB
+ * window) was 10 % of the worker's CPU in a 100,000-device profile and 5.9 µs per record
+ * on the benchmark VM, for blobs a fifth smaller (50 simulator records: 15,831 bytes raw,
+ * 6,064 deflated, 7,787 with PostgreSQL's lz4; docs/benchmarks.md).
+ */
+export function packArchive(records: readonly ArchiveRecord[]): { blob: Buffer; offsets: number[]; codec: ArchiveCodec } {
   const parts: Buffer[] = [];
   const offsets: number[] = [];
   let offset = 0;
@@ -29,11 +34,14 @@ export function packArchive(records: readonly ArchiveRecord[]): { blob: Buffer; 
     parts.push(record.payload, record.mac);
     offset += record.payload.length + MAC_BYTES;
   }
-  return { blob: zlib.deflateRawSync(Buffer.concat(parts, offset), DEFLATE_OPTIONS), offsets };
+  return { blob: Buffer.concat(parts, offset), offsets, codec: 'none' };
 }
 
-export function unpackArchive(blob: Buffer): Promise<Buffer> {
-  return inflate(blob);
+/** The records of a stored blob, whichever codec wrote it. */
+export async function unpackArchive(blob: Buffer, codec: ArchiveCodec): Promise<Buffer> {
+  if (codec === 'none') return blob;
+  if (codec === 'deflate-raw') return inflate(blob);
+  throw new Error(`archive codec ${String(codec)} unknown`);
 }
 
 export function recordAt(raw: Buffer, offset: number, length: number): ArchiveRecord | null {

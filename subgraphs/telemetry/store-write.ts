@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { packArchive } from './archive';
+import { packArchive, type ArchiveCodec } from './archive';
 import { BinaryCopyWriter, uuidField } from './copy-binary';
 import { readingKey, type DeadLetter, type IncomingReading } from './reading';
 import { PENDING_PARTS, PENDING_TABLE, pendingInsert, rollupUpserts } from './rollups';
@@ -157,6 +157,7 @@ interface TenantArchive {
   indexes: number[];
   offsets: number[];
   blob: Buffer;
+  codec: ArchiveCodec;
 }
 
 function packByTenant(readings: readonly IncomingReading[], toStore: number[]): TenantArchive[] {
@@ -168,8 +169,8 @@ function packByTenant(readings: readonly IncomingReading[], toStore: number[]): 
     else groups.set(tenantId, [i]);
   }
   return [...groups].map(([tenantId, indexes]) => {
-    const { blob, offsets } = packArchive(indexes.map((i) => readings[i]!));
-    return { tenantId, indexes, offsets, blob };
+    const { blob, offsets, codec } = packArchive(indexes.map((i) => readings[i]!));
+    return { tenantId, indexes, offsets, blob, codec };
   });
 }
 
@@ -181,9 +182,9 @@ async function prepareStaging(client: PoolClient): Promise<void> {
 
 async function insertArchives(client: PoolClient, archives: TenantArchive[]): Promise<Map<string, string>> {
   const { rows } = await client.query<{ id: string; tenant_id: string }>(
-    `insert into telemetry.archive (tenant_id, messages, blob)
-     select * from unnest($1::uuid[], $2::int[], $3::bytea[]) returning id, tenant_id`,
-    [archives.map((a) => a.tenantId), archives.map((a) => a.indexes.length), archives.map((a) => a.blob)],
+    `insert into telemetry.archive (tenant_id, messages, blob, codec)
+     select * from unnest($1::uuid[], $2::int[], $3::bytea[], $4::text[]) returning id, tenant_id`,
+    [archives.map((a) => a.tenantId), archives.map((a) => a.indexes.length), archives.map((a) => a.blob), archives.map((a) => a.codec)],
   );
   return new Map(rows.map((row) => [row.tenant_id, row.id]));
 }

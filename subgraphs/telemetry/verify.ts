@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { loadDeviceKeys } from '../device/ingest/device-keys';
 import { macMatches } from '../device/ingest/mac';
-import { recordAt, unpackArchive } from './archive';
+import { recordAt, unpackArchive, type ArchiveCodec } from './archive';
 
 export interface VerifyMismatch {
   timestamp: string;
@@ -68,9 +68,10 @@ export async function verifyTelemetry(
 }
 
 async function loadArchives(pool: Pool, ids: string[]): Promise<Map<string, Buffer>> {
-  const { rows } = await pool.query<{ id: string; blob: Buffer }>('select id, blob from telemetry.archive where id = any($1::int8[])', [ids]);
-  const unpacked = await Promise.all(rows.map(async (row) => [row.id, await unpackArchive(row.blob)] as const));
-  return new Map(unpacked);
+  const { rows } = await pool.query<{ id: string; blob: Buffer; codec: ArchiveCodec }>('select id, blob, codec from telemetry.archive where id = any($1::int8[])', [ids]);
+  // a blob that no longer unpacks (altered in the database) leaves its rows 'archive-missing'
+  const unpacked = await Promise.all(rows.map(async (row) => [row.id, await unpackArchive(row.blob, row.codec).catch(() => null)] as const));
+  return new Map(unpacked.filter((entry): entry is readonly [string, Buffer] => entry[1] !== null));
 }
 
 function check(row: StoredRow, raw: Buffer | undefined, dataKeys: Buffer[]): string | null {

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { verifyTelemetry } from '../../subgraphs/telemetry/verify';
@@ -36,5 +37,37 @@ describe('tamper detection on stored readings', () => {
       { timestamp: new Date((start + 15) * 1000).toISOString(), duration: 5, reason: 'eReal' },
       { timestamp: new Date((start + 40) * 1000).toISOString(), duration: 5, reason: 'mac' },
     ]);
+  });
+
+  it('reads blobs the worker deflated before PostgreSQL compressed them, and reports a blob that no longer unpacks', async () => {
+    const device = await h.device(3);
+    const sim = { deviceId: device.deviceId, region: h.region, channels: 3, dataKey: Buffer.from(device.dataKey, 'base64url'), bootSeq: 1, seq: 0 };
+    const publisher = await h.publisher();
+    const start = Math.floor(Date.now() / 1000 / 60) * 60 - 120;
+    for (let i = 0; i < 6; i += 1) {
+      const { payload, mac } = readingMessage(sim, start + i * 5);
+      await publish(publisher, telemetryTopic(h.region, device.deviceId, 'se'), payload, mac);
+    }
+    await waitFor(async () => (await storedCount(h.pool, device.deviceId)) === 6, '6 stored readings');
+    const range = { deviceId: device.deviceId, from: new Date(start * 1000), to: new Date((start + 30) * 1000) };
+    const { rows } = await h.pool.query<{ id: string; blob: Buffer; codec: string }>(
+      'select distinct a.id, a.blob, a.codec from telemetry.archive a join telemetry.readings r on r.archive_id = a.id where r.device_id = $1',
+      [device.deviceId],
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row) => row.codec === 'none')).toBe(true);
+    // the records as they are, compressed by PostgreSQL
+    const { rows: columns } = await h.pool.query("select attcompression from pg_attribute where attrelid = 'telemetry.archive'::regclass and attname = 'blob'");
+    expect(columns).toEqual([{ attcompression: 'l' }]);
+    // as a worker of the previous version wrote them
+    for (const row of rows) {
+      await h.pool.query("update telemetry.archive set blob = $2, codec = 'deflate-raw' where id = $1", [row.id, zlib.deflateRawSync(row.blob)]);
+    }
+    expect(await verifyTelemetry(h.pool, h.config.masterKey, range)).toEqual({ checked: 6, mismatches: [] });
+
+    await h.pool.query("update telemetry.archive set blob = '\\x00ff00ff' where id = any($1::int8[])", [rows.map((row) => row.id)]);
+    const result = await verifyTelemetry(h.pool, h.config.masterKey, range);
+    expect(result.checked).toBe(6);
+    expect(result.mismatches.map((m) => m.reason)).toEqual(new Array(6).fill('archive-missing'));
   });
 });

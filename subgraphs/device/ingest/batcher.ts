@@ -45,11 +45,12 @@ export class Batcher {
   private failures = 0;
   private abandoned = false;
 
-  constructor(private readonly options: BatcherOptions) {}
+  constructor(private readonly options: BatcherOptions) {
+    options.metrics.reportBuffered(() => this.queue.length);
+  }
 
   add(verdict: Verdict, ack: () => void, receivedAt: number): void {
     this.queue.push({ verdict, ack, receivedAt });
-    this.options.metrics.buffered.set(this.queue.length);
     if (this.queue.length >= this.options.maxItems) this.kick(0);
     else this.kick(this.options.maxDelayMs);
   }
@@ -152,7 +153,6 @@ export class Batcher {
     metrics.statuses.inc(statuses.length);
     metrics.batchSize.observe(items.length);
     metrics.batchSeconds.observe((committed - started) / 1000);
-    metrics.buffered.set(this.queue.length);
   }
 
   /**

@@ -1,9 +1,9 @@
 import type { DeadLetter, IncomingReading } from '../../telemetry/reading';
 import type { DeviceDirectory, DeviceKeys } from './device-keys';
 import { decodeMac, macMatches } from './mac';
-import { DURATION_BY_KIND, acceptReading, channelArrays, leExtras, readingSchema, statusSchema, type StatusPayload } from './reading-schema';
+import { DURATION_BY_KIND, acceptReading, channelCountIs, leExtras, readingSchema, statusSchema, type StatusPayload } from './reading-schema';
 import type { SequenceWindow } from './sequence-window';
-import { parseTopic } from './topics';
+import { parseTopic, type TelemetryTopic } from './topics';
 
 /** CONTRACT §6 messages are small; anything bigger is refused before it is parsed. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
@@ -19,6 +19,8 @@ export interface CheckOptions {
 
 export interface IncomingMessage {
   topic: string;
+  /** `parseTopic(topic)` when the caller has it already (the worker counts messages by kind). */
+  parsed?: TelemetryTopic | null;
   payload: Buffer;
   mac: unknown;
   receivedAt: Date;
@@ -46,7 +48,7 @@ export async function checkMessage(message: IncomingMessage, options: CheckOptio
       payload: message.payload,
     },
   });
-  const topic = parseTopic(message.topic);
+  const topic = message.parsed === undefined ? parseTopic(message.topic) : message.parsed;
   if (message.payload.length > MAX_PAYLOAD_BYTES) return reject('too-large', `${message.payload.length} bytes`, topic?.deviceId);
   if (!topic) return reject('bad-topic');
   let device = await options.directory.get(topic.deviceId);
@@ -80,7 +82,7 @@ export async function checkMessage(message: IncomingMessage, options: CheckOptio
   }
   if (reading.deviceId !== topic.deviceId) return reject('device-mismatch', `payload says ${reading.deviceId}`, device);
   if (reading.duration !== DURATION_BY_KIND[topic.kind]) return reject('invalid', `duration ${reading.duration} on ${topic.kind}`, device);
-  if (channelArrays(reading).some((values) => values.length !== device.channelCount)) {
+  if (!channelCountIs(reading, device.channelCount)) {
     return reject('channel-count', `device has ${device.channelCount} channels`, device);
   }
   const now = message.receivedAt.getTime() / 1000;
@@ -102,7 +104,7 @@ export async function checkMessage(message: IncomingMessage, options: CheckOptio
       eReactive: reading.eReactive,
       vRMS: reading.vRMS,
       iRMS: reading.iRMS,
-      ...(topic.kind === 'le' ? { extra: leExtras(reading) } : {}),
+      extra: topic.kind === 'le' ? leExtras(reading) : undefined,
       topic: message.topic,
       receivedAt: message.receivedAt,
       payload: message.payload,

@@ -17,7 +17,7 @@ import { DeferredAcks } from './deferred-acks';
 import { DeviceDirectory } from './device-keys';
 import { createIngestMetrics, type IngestMetrics } from './metrics';
 import { SequenceWindow } from './sequence-window';
-import { parseTopic, subscriptionFilter } from './topics';
+import { parseTopic, subscriptionFilter, type TelemetryTopic } from './topics';
 import { HEARTBEAT_MS, recordStopped, recordWorker } from './worker-registry';
 
 export interface IngestWorkerOptions {
@@ -166,11 +166,11 @@ export function createIngestWorker(deps: {
   // One warning a second at most: thousands of held messages failing at once each logging a
   // stack trace took 14 % of the worker's CPU in the stalled 100,000-device run.
   let lastRetryWarning = 0;
-  const handle = async (topic: string, payload: Buffer, packet: IPublishPacket, ack: () => void) => {
+  const handle = async (topic: string, parsed: TelemetryTopic | null, payload: Buffer, packet: IPublishPacket, ack: () => void) => {
     const receivedAt = new Date();
     for (let attempt = 0; !stopping; attempt += 1) {
       try {
-        const verdict = await checkMessage({ topic, payload, mac: packet.properties?.userProperties?.mac, receivedAt }, checks);
+        const verdict = await checkMessage({ topic, parsed, payload, mac: packet.properties?.userProperties?.mac, receivedAt }, checks);
         batcher.add(verdict, ack, receivedAt.getTime());
         return;
       } catch (error) {
@@ -232,8 +232,9 @@ export function createIngestWorker(deps: {
         const ack = held.hold(packet);
         // while stopping nothing is acknowledged: the broker redelivers on the next session
         if (stopping) return;
-        metrics.received.inc({ kind: parseTopic(topic)?.kind ?? 'unknown' });
-        void handle(topic, payload, packet, ack);
+        const parsed = parseTopic(topic);
+        metrics.countReceived(parsed?.kind ?? 'unknown');
+        void handle(topic, parsed, payload, packet, ack);
       });
       const ready = new Promise<void>((resolve, reject) => {
         const timeout = setTimeout(() => reject(new Error(`no MQTT connection within 5 s (${config.MQTT_URL})`)), 5000);

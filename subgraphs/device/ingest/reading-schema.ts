@@ -71,18 +71,33 @@ export function acceptReading(body: unknown): ReadingPayload | null {
   if (!isInteger(r.timestamp, 1_000_000_000, 10_000_000_000) || !isInteger(r.duration, 1, 3600)) return null;
   if (!isNumber(r.frequency) || r.frequency < 40 || r.frequency > 70) return null;
   const energy = MAX_VOLTS * MAX_AMPS * (r.duration as number);
-  const limits = { energy: [-energy, energy], volts: [0, MAX_VOLTS], amps: [0, MAX_AMPS] } as const;
-  const fields = [...FIELD_LIMITS, ...LE_FIELD_LIMITS] as const;
-  const reading: Record<string, unknown> = { v: 1, deviceId: r.deviceId, bootSeq: r.bootSeq, seq: r.seq, timestamp: r.timestamp, duration: r.duration, frequency: r.frequency };
-  for (const [name, limit] of fields) {
+  // one object shape for every reading (the known fields, in order), as zod's parse returns
+  const reading: ReadingPayload = {
+    v: 1,
+    deviceId: r.deviceId,
+    bootSeq: r.bootSeq as number,
+    seq: r.seq as number,
+    timestamp: r.timestamp as number,
+    duration: r.duration as number,
+    frequency: r.frequency,
+    eReal: r.eReal as number[],
+    eReactive: r.eReactive as number[],
+    vRMS: r.vRMS as number[],
+    iRMS: r.iRMS as number[],
+  };
+  for (const [name, kind] of FIELD_LIMITS) if (!withinLimit(r[name], kind, energy)) return null;
+  for (const [name, kind] of LE_FIELD_LIMITS) {
     const value = r[name];
-    if (value === undefined && LE_EXTRAS.includes(name as (typeof LE_EXTRAS)[number])) continue;
-    if (!isChannelArray(value, limits[limit][0], limits[limit][1])) return null;
-    reading[name] = value;
+    if (value === undefined) continue;
+    if (!withinLimit(value, kind, energy)) return null;
+    reading[name] = value as number[];
   }
-  return reading as ReadingPayload;
+  return reading;
 }
 
+type Limit = 'energy' | 'volts' | 'amps';
+const withinLimit = (value: unknown, kind: Limit, energy: number): boolean =>
+  kind === 'energy' ? isChannelArray(value, -energy, energy) : kind === 'volts' ? isChannelArray(value, 0, MAX_VOLTS) : isChannelArray(value, 0, MAX_AMPS);
 const FIELD_LIMITS = [
   ['eReal', 'energy'],
   ['eReactive', 'energy'],
@@ -100,10 +115,14 @@ const LE_FIELD_LIMITS = [
   ['iRMSMax', 'amps'],
 ] as const;
 
-/** Every per-channel array of the payload, to check them against the device's channel count. */
-export function channelArrays(reading: ReadingPayload): number[][] {
-  const extras = LE_EXTRAS.map((name) => reading[name]).filter((value): value is number[] => value !== undefined);
-  return [reading.eReal, reading.eReactive, reading.vRMS, reading.iRMS, ...extras];
+/** True when every per-channel array of the payload has one value per channel of the device. */
+export function channelCountIs(reading: ReadingPayload, channels: number): boolean {
+  if (reading.eReal.length !== channels || reading.eReactive.length !== channels || reading.vRMS.length !== channels || reading.iRMS.length !== channels) return false;
+  for (const name of LE_EXTRAS) {
+    const values = reading[name];
+    if (values !== undefined && values.length !== channels) return false;
+  }
+  return true;
 }
 
 export function leExtras(reading: ReadingPayload): Record<string, number[]> | undefined {
