@@ -36,58 +36,74 @@ export type Verdict =
  * payload is parsed: nothing unauthenticated reaches JSON.parse or the schema.
  */
 export async function checkMessage(message: IncomingMessage, options: CheckOptions): Promise<Verdict> {
-  const reject = (reason: string, detail: string | null = null, device?: DeviceKeys | string): Verdict => ({
-    kind: 'rejected',
-    letter: {
-      receivedAt: message.receivedAt,
-      topic: message.topic,
-      deviceId: typeof device === 'string' ? device : (device?.deviceId ?? null),
-      tenantId: typeof device === 'object' ? device.tenantId : null,
-      reason,
-      detail,
-      payload: message.payload,
-    },
-  });
+  const topic = checkTopic(message);
+  if (!isTopic(topic)) return topic;
+  const device = await options.directory.get(topic.deviceId);
+  const verdict = judge(message, topic, device, options, true);
+  if (verdict !== RELOAD) return verdict;
+  // keys cached for a while may predate a rotation: reload once before refusing
+  const fresher = await options.directory.refreshIfOlder(topic.deviceId, 5_000);
+  return judge(message, topic, fresher ?? device, options, false) as Verdict;
+}
+
+/**
+ * `checkMessage` without waiting, for a device whose keys are in memory (the worker's
+ * every message once warm): saves the promises and microtask hops of the key lookup. Null
+ * when only `checkMessage` can decide: keys to load, or a MAC that fails against keys that
+ * may predate a rotation. Nothing is recorded (the replay window) unless a verdict is returned.
+ */
+export function checkCachedMessage(message: IncomingMessage, options: CheckOptions): Verdict | null {
+  const topic = checkTopic(message);
+  if (!isTopic(topic)) return topic;
+  const device = options.directory.cached(topic.deviceId);
+  if (device === undefined) return null;
+  const verdict = judge(message, topic, device, options, true);
+  return verdict === RELOAD ? null : verdict;
+}
+
+/** `judge` found the MAC wrong with keys that a reload might update. */
+const RELOAD = Symbol('reload keys');
+
+const isTopic = (value: TelemetryTopic | Verdict): value is TelemetryTopic => 'region' in value;
+
+function checkTopic(message: IncomingMessage): TelemetryTopic | Verdict {
   const topic = message.parsed === undefined ? parseTopic(message.topic) : message.parsed;
-  if (message.payload.length > MAX_PAYLOAD_BYTES) return reject('too-large', `${message.payload.length} bytes`, topic?.deviceId);
-  if (!topic) return reject('bad-topic');
-  let device = await options.directory.get(topic.deviceId);
-  if (!device) return reject('unknown-device', null, topic.deviceId);
-  if (device.region !== topic.region) return reject('wrong-region', `registered in ${device.region}`, device);
+  if (message.payload.length > MAX_PAYLOAD_BYTES) return reject(message, 'too-large', `${message.payload.length} bytes`, topic?.deviceId);
+  if (!topic) return reject(message, 'bad-topic');
+  return topic;
+}
+
+/** Every check after the key lookup. */
+function judge(message: IncomingMessage, topic: TelemetryTopic, device: DeviceKeys | null, options: CheckOptions, mayReload: boolean): Verdict | typeof RELOAD {
+  if (!device) return reject(message, 'unknown-device', null, topic.deviceId);
+  if (device.region !== topic.region) return reject(message, 'wrong-region', `registered in ${device.region}`, device);
   const mac = decodeMac(message.mac);
-  if (!mac) return reject('no-mac', message.mac === undefined ? null : 'malformed mac property', device);
-  if (!macMatches(device.dataKeys, message.payload, mac)) {
-    // keys cached for a while may predate a rotation: reload once before refusing
-    const fresher = await options.directory.refreshIfOlder(topic.deviceId, 5_000);
-    if (!fresher || !macMatches(fresher.dataKeys, message.payload, mac)) return reject('bad-mac', null, device);
-    device = fresher;
-  }
+  if (!mac) return reject(message, 'no-mac', message.mac === undefined ? null : 'malformed mac property', device);
+  if (!macMatches(device.dataKeys, message.payload, mac)) return mayReload ? RELOAD : reject(message, 'bad-mac', null, device);
   let body: unknown;
   try {
     body = JSON.parse(message.payload.toString('utf8'));
   } catch {
-    return reject('not-json', null, device);
+    return reject(message, 'not-json', null, device);
   }
   if (topic.kind === 'status') {
     const status = statusSchema.safeParse(body);
-    if (!status.success) return reject('invalid', describe(status.error.issues), device);
-    if (status.data.deviceId !== topic.deviceId) return reject('device-mismatch', `payload says ${status.data.deviceId}`, device);
+    if (!status.success) return reject(message, 'invalid', describe(status.error.issues), device);
+    if (status.data.deviceId !== topic.deviceId) return reject(message, 'device-mismatch', `payload says ${status.data.deviceId}`, device);
     return { kind: 'status', deviceId: topic.deviceId, status: status.data };
   }
   let reading = acceptReading(body);
   if (!reading) {
     const parsed = readingSchema.safeParse(body);
-    if (!parsed.success) return reject('invalid', describe(parsed.error.issues), device);
+    if (!parsed.success) return reject(message, 'invalid', describe(parsed.error.issues), device);
     reading = parsed.data;
   }
-  if (reading.deviceId !== topic.deviceId) return reject('device-mismatch', `payload says ${reading.deviceId}`, device);
-  if (reading.duration !== DURATION_BY_KIND[topic.kind]) return reject('invalid', `duration ${reading.duration} on ${topic.kind}`, device);
-  if (!channelCountIs(reading, device.channelCount)) {
-    return reject('channel-count', `device has ${device.channelCount} channels`, device);
-  }
+  if (reading.deviceId !== topic.deviceId) return reject(message, 'device-mismatch', `payload says ${reading.deviceId}`, device);
+  if (reading.duration !== DURATION_BY_KIND[topic.kind]) return reject(message, 'invalid', `duration ${reading.duration} on ${topic.kind}`, device);
+  if (!channelCountIs(reading, device.channelCount)) return reject(message, 'channel-count', `device has ${device.channelCount} channels`, device);
   const now = message.receivedAt.getTime() / 1000;
-  if (reading.timestamp > now + options.maxSkewSeconds) return reject('future', `${Math.round(reading.timestamp - now)} s ahead`, device);
-  if (reading.timestamp < now - options.maxAgeSeconds) return reject('stale', `${Math.round(now - reading.timestamp)} s old`, device);
+  if (reading.timestamp > now + options.maxSkewSeconds) return reject(message, 'future', `${Math.round(reading.timestamp - now)} s ahead`, device);
+  if (reading.timestamp < now - options.maxAgeSeconds) return reject(message, 'stale', `${Math.round(now - reading.timestamp)} s old`, device);
   const fresh = options.window.advance(device.deviceId, reading.bootSeq, reading.seq, device.highWater);
   return {
     kind: 'reading',
@@ -110,6 +126,21 @@ export async function checkMessage(message: IncomingMessage, options: CheckOptio
       payload: message.payload,
       mac,
       fresh,
+    },
+  };
+}
+
+function reject(message: IncomingMessage, reason: string, detail: string | null = null, device?: DeviceKeys | string): Verdict {
+  return {
+    kind: 'rejected',
+    letter: {
+      receivedAt: message.receivedAt,
+      topic: message.topic,
+      deviceId: typeof device === 'string' ? device : (device?.deviceId ?? null),
+      tenantId: typeof device === 'object' ? device.tenantId : null,
+      reason,
+      detail,
+      payload: message.payload,
     },
   };
 }

@@ -171,10 +171,16 @@ export class DeviceDirectory {
   }
 
   async get(deviceId: string): Promise<DeviceKeys | null> {
+    const cached = this.cached(deviceId);
+    return cached === undefined ? this.reload(deviceId) : cached;
+  }
+
+  /** What `get` would answer from memory: undefined when the device has to be loaded. */
+  cached(deviceId: string): DeviceKeys | null | undefined {
     const cached = this.cache.get(deviceId);
     if (cached?.keys) return withoutExpiredKey(cached.keys);
     if (cached && cached.expires > Date.now()) return null;
-    return this.reload(deviceId);
+    return undefined;
   }
 
   /** After a MAC failure with keys older than `minAgeMs`: the key may have been rotated. */

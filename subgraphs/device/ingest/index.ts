@@ -12,7 +12,7 @@ import { foldRollups } from '../../telemetry/rollup-fold';
 import { PENDING_PARTS } from '../../telemetry/rollups';
 import { REPLAY_LOOKBACK_MS } from '../../telemetry/store-write';
 import { Batcher } from './batcher';
-import { checkMessage, type CheckOptions } from './check-message';
+import { checkCachedMessage, checkMessage, type CheckOptions, type Verdict } from './check-message';
 import { DeferredAcks } from './deferred-acks';
 import { DeviceDirectory } from './device-keys';
 import { createIngestMetrics, type IngestMetrics } from './metrics';
@@ -166,8 +166,7 @@ export function createIngestWorker(deps: {
   // One warning a second at most: thousands of held messages failing at once each logging a
   // stack trace took 14 % of the worker's CPU in the stalled 100,000-device run.
   let lastRetryWarning = 0;
-  const handle = async (topic: string, parsed: TelemetryTopic | null, payload: Buffer, packet: IPublishPacket, ack: () => void) => {
-    const receivedAt = new Date();
+  const handle = async (topic: string, parsed: TelemetryTopic | null, payload: Buffer, packet: IPublishPacket, ack: () => void, receivedAt: Date) => {
     for (let attempt = 0; !stopping; attempt += 1) {
       try {
         const verdict = await checkMessage({ topic, parsed, payload, mac: packet.properties?.userProperties?.mac, receivedAt }, checks);
@@ -234,7 +233,17 @@ export function createIngestWorker(deps: {
         if (stopping) return;
         const parsed = parseTopic(topic);
         metrics.countReceived(parsed?.kind ?? 'unknown');
-        void handle(topic, parsed, payload, packet, ack);
+        // a device whose keys are in memory is judged at once; the rest (keys to load, a
+        // MAC to retry after a key reload, anything that throws) go the waiting way
+        const receivedAt = new Date();
+        let verdict: Verdict | null = null;
+        try {
+          verdict = checkCachedMessage({ topic, parsed, payload, mac: packet.properties?.userProperties?.mac, receivedAt }, checks);
+        } catch {
+          verdict = null;
+        }
+        if (verdict) batcher.add(verdict, ack, receivedAt.getTime());
+        else void handle(topic, parsed, payload, packet, ack, receivedAt);
       });
       const ready = new Promise<void>((resolve, reject) => {
         const timeout = setTimeout(() => reject(new Error(`no MQTT connection within 5 s (${config.MQTT_URL})`)), 5000);
