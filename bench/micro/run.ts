@@ -4,6 +4,11 @@ import zlib from 'node:zlib';
 import pg from 'pg';
 import { seriesJson } from '../../lib/series-json';
 import { PackedSeries, seriesMarker, unpackSeries } from '../../lib/series-wire';
+import { checkCachedMessage } from '../../subgraphs/device/ingest/check-message';
+import type { DeviceDirectory } from '../../subgraphs/device/ingest/device-keys';
+import { SequenceWindow } from '../../subgraphs/device/ingest/sequence-window';
+import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
+import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { packArchive } from '../../subgraphs/telemetry/archive';
 import { latestKey, recordLatest } from '../../subgraphs/telemetry/latest-store';
 import { loadConfig } from '../../lib/config';
@@ -23,6 +28,8 @@ import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
  *   stringify strings, then put the arrays back), and the subgraph's printing of the
  *   numbers with JSON.stringify against lib/series-json.ts;
  * - hmac: one HMAC-SHA256 of a reading payload with a prepared key;
+ * - messages: the simulator's signed reading (readingMessage) and the worker's check of it
+ *   with the keys in memory (checkCachedMessage), 100,000 of each;
  * - latest: the ingestion worker's update of the newest reading per device in Redis
  *   (`recordLatest`, batches of 5,000 devices), CPU of this process and of Redis per device
  *   (the machine's Redis, keys under a throwaway prefix).
@@ -127,6 +134,46 @@ function hmac() {
   return { payloadBytes: body.length, microsecondsPerMac: round((cpuMicros() - start) / rounds) };
 }
 
+/**
+ * The simulator's cost of one signed reading (`readingMessage`: values, JSON text, HMAC),
+ * and the worker's check of one (`checkCachedMessage`: topic, MAC, JSON.parse, schema,
+ * replay window), with the device's keys in memory as a warm worker has them.
+ */
+function messages() {
+  const devices = Array.from({ length: 10_000 }, (_, i) => ({
+    deviceId: `D${String(100_000_000_000 + i)}`,
+    region: 'bench',
+    channels: 6,
+    dataKey: crypto.randomBytes(32),
+    bootSeq: 1,
+    seq: 0,
+  }));
+  const rounds = 10;
+  const now = Math.floor(Date.now() / 1000) - rounds * 5;
+  const topics = devices.map((device) => telemetryTopic('bench', device.deviceId, 'se'));
+  const sign = (r: number) => devices.map((device, i) => ({ topic: topics[i]!, ...readingMessage(device, now + r * 5) }));
+  sign(-1); // warm-up: the first calls run before V8 has optimised them
+  // published and dropped, as the simulator does
+  let start = cpuMicros();
+  for (let r = 0; r < rounds; r += 1) for (const device of devices) readingMessage(device, now + r * 5);
+  const simulator = (cpuMicros() - start) / (rounds * devices.length);
+  // held until checked, as the worker holds them until their batch commits
+  const signed = Array.from({ length: rounds }, (_, r) => sign(r)).flat();
+  const keys = new Map(
+    devices.map((d) => [d.deviceId, { deviceId: d.deviceId, tenantId: crypto.randomUUID(), region: 'bench', channelCount: 6, dataKeys: [d.dataKey], highWater: null, loadedAt: 0, stampedAt: 0 }]),
+  );
+  const directory = { cached: (id: string) => keys.get(id) } as unknown as DeviceDirectory;
+  const options = { directory, window: new SequenceWindow(), maxSkewSeconds: 30, maxAgeSeconds: 86_400 };
+  const receivedAt = new Date();
+  for (const message of signed.slice(0, 10_000)) checkCachedMessage({ ...message, receivedAt }, { ...options, window: new SequenceWindow() });
+  let accepted = 0;
+  start = cpuMicros();
+  for (const message of signed) if (checkCachedMessage({ ...message, receivedAt }, options)?.kind === 'reading') accepted += 1;
+  const check = (cpuMicros() - start) / signed.length;
+  if (accepted !== signed.length) throw new Error(`bench: ${signed.length - accepted} simulated readings refused`);
+  return { messages: signed.length, microsecondsPerMessage: { simulatorReadingMessage: round(simulator), workerCheckCachedMessage: round(check) } };
+}
+
 async function latestReadings() {
   const config = loadConfig();
   const prefix = `cpxmicro:${crypto.randomBytes(4).toString('hex')}:`;
@@ -165,7 +212,7 @@ async function latestReadings() {
 const round = (value: number) => Math.round(value * 100) / 100;
 
 async function main(): Promise<void> {
-  console.log(JSON.stringify({ bench: 'micro', node: process.version, archive: [await archive(10), await archive(50)], series: series(), hmac: hmac(), latest: await latestReadings() }));
+  console.log(JSON.stringify({ bench: 'micro', node: process.version, archive: [await archive(10), await archive(50)], series: series(), hmac: hmac(), messages: messages(), latest: await latestReadings() }));
 }
 
 main().catch((error: unknown) => {

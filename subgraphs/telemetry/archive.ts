@@ -13,17 +13,28 @@ export interface ArchiveRecord {
 /**
  * How an archive blob's bytes are laid out (`telemetry.archive.codec`): `none`, the records
  * as they are (PostgreSQL compresses the column with lz4); `deflate-raw`, compressed by the
- * worker (blobs written before migration 1764979200000).
+ * worker (short blobs, and every blob written before migration 1764979200000).
  */
 export type ArchiveCodec = 'none' | 'deflate-raw';
 
 /**
+ * Blobs at least this long go to PostgreSQL as they are: a row over TOAST_TUPLE_THRESHOLD
+ * (~2 KB, fixed at PostgreSQL's build; `toast_tuple_target` does not lower it, measured)
+ * has its long values compressed there (lz4). Shorter ones PostgreSQL would keep raw.
+ */
+export const POSTGRES_COMPRESSES_FROM = 2048;
+
+/** Compression of the blobs the worker still deflates: level 1, a 2 KiB window. */
+const DEFLATE_OPTIONS: zlib.ZlibOptions = { level: 1, windowBits: 11, memLevel: 6 };
+
+/**
  * One blob per batch and tenant: each record is the exact payload followed by its MAC, and
- * a reading row points at (offset, length) of its payload. Not compressed here: PostgreSQL
- * compresses the column (lz4) when it stores it. The worker's deflate (level 1, 2 KiB
- * window) was 10 % of the worker's CPU in a 100,000-device profile and 5.9 µs per record
- * on the benchmark VM, for blobs a fifth smaller (50 simulator records: 15,831 bytes raw,
- * 6,064 deflated, 7,787 with PostgreSQL's lz4; docs/benchmarks.md).
+ * a reading row points at (offset, length) of its payload. Compressed by PostgreSQL (lz4)
+ * when it is long enough for PostgreSQL to do so, by the worker (deflate) otherwise. Under
+ * load nearly every blob is long (100 tenants, batches of 5,000: ~50 records each), and the
+ * worker's deflate of them was 10 % of its CPU in a 100,000-device profile, 4.6 µs per
+ * record on the benchmark VM, for blobs 12-28 % smaller than lz4's (docs/benchmarks.md,
+ * runs of 2026-11-27 03:31-04:46; `node dist/bench/micro/run.js`, "archive").
  */
 export function packArchive(records: readonly ArchiveRecord[]): { blob: Buffer; offsets: number[]; codec: ArchiveCodec } {
   const parts: Buffer[] = [];
@@ -34,7 +45,9 @@ export function packArchive(records: readonly ArchiveRecord[]): { blob: Buffer; 
     parts.push(record.payload, record.mac);
     offset += record.payload.length + MAC_BYTES;
   }
-  return { blob: Buffer.concat(parts, offset), offsets, codec: 'none' };
+  const raw = Buffer.concat(parts, offset);
+  if (raw.length >= POSTGRES_COMPRESSES_FROM) return { blob: raw, offsets, codec: 'none' };
+  return { blob: zlib.deflateRawSync(raw, DEFLATE_OPTIONS), offsets, codec: 'deflate-raw' };
 }
 
 /** The records of a stored blob, whichever codec wrote it. */

@@ -71,6 +71,29 @@ async function pendingReadings(deviceId: string): Promise<number> {
 }
 
 describe('the batch writer', () => {
+  it('archives a long blob as it is, compressed by PostgreSQL, and a short one deflated; both verify', async () => {
+    const device = await h.device(6);
+    const start = Math.floor(Date.now() / 1000 / 300) * 300 - 7200;
+    const sim = simulated(device!);
+    const readings = Array.from({ length: 12 }, (_, i) => incoming(device!, readingMessage(sim, start + i * 5).payload, 'se'));
+    // twelve records (~3.5 KB) make one long blob; two (~600 bytes) a short one
+    expect(await writeBatch(h.pool, readings.slice(0, 10), [], { deferRollups: true })).toEqual(Array(10).fill('stored'));
+    expect(await writeBatch(h.pool, readings.slice(10), [], { deferRollups: true })).toEqual(Array(2).fill('stored'));
+    const { rows } = await h.pool.query<{ messages: number; codec: string; compression: string | null; length: number }>(
+      `select messages, codec, pg_column_compression(blob) as compression, length(blob) as length from telemetry.archive
+       where id in (select archive_id from telemetry.readings where device_id = $1) order by messages desc`,
+      [device!.deviceId],
+    );
+    expect(rows).toEqual([
+      { messages: 10, codec: 'none', compression: 'lz4', length: expect.any(Number) },
+      { messages: 2, codec: 'deflate-raw', compression: null, length: expect.any(Number) },
+    ]);
+    const raw = readings.slice(0, 10).reduce((sum, r) => sum + r.payload.length + 32, 0);
+    expect(rows[0]!.length).toBe(raw);
+    const range = { deviceId: device!.deviceId, from: new Date((start - 1) * 1000), to: new Date((start + 60) * 1000) };
+    expect(await verifyTelemetry(h.pool, h.config.masterKey, range)).toEqual({ checked: 12, mismatches: [] });
+  });
+
   it('stores the same rows by direct binary COPY (parked rollups) as by the staged path, every column exact', async () => {
     const [direct, staged] = [await h.device(4), await h.device(4)];
     const start = Math.floor(Date.now() / 1000 / 300) * 300 - 3600;

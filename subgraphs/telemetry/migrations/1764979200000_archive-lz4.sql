@@ -1,13 +1,12 @@
 -- Up Migration
--- Archive blobs are compressed by PostgreSQL from now on, not by the ingestion worker: the
--- worker's deflate was a tenth of its CPU at 100,000 devices (docs/benchmarks.md, runs of
--- 2026-11-27), and lz4 at TOAST time costs the database a fraction of that. `codec` says
--- how a blob's bytes are laid out: 'deflate-raw' for blobs a worker compressed (every blob
--- before this migration, and any a worker of the previous version still writes, since it
--- names no codec), 'none' for the records as they are (PostgreSQL compresses the column).
+-- Long archive blobs are compressed by PostgreSQL from now on, not by the ingestion worker:
+-- the worker's deflate was a tenth of its CPU at 100,000 devices (docs/benchmarks.md, runs
+-- of 2026-11-27), and lz4 at TOAST time costs the database a fraction of that. PostgreSQL
+-- compresses only rows over ~2 KB, so the worker still deflates shorter blobs (archive.ts).
+-- `codec` says how a blob's bytes are laid out: 'deflate-raw' for blobs a worker compressed
+-- (every blob before this migration, and any a worker of the previous version still writes,
+-- since it names no codec), 'none' for the records as they are.
 alter table telemetry.archive add column codec text not null default 'deflate-raw' check (codec in ('deflate-raw', 'none'));
--- compressed from ~256 bytes up rather than from ~2 KB, so that small batches' blobs are too
-alter table telemetry.archive set (toast_tuple_target = 256);
 do $$
 begin
   alter table telemetry.archive alter column blob set compression lz4;
@@ -17,5 +16,4 @@ end $$;
 
 -- Down Migration
 alter table telemetry.archive alter column blob set compression default;
-alter table telemetry.archive reset (toast_tuple_target);
 alter table telemetry.archive drop column codec;
