@@ -7,19 +7,26 @@ import { ingestHarness, publish, storedCount, waitFor } from './harness';
 const h = ingestHarness();
 afterAll(() => h.close());
 
+let worker: Awaited<ReturnType<typeof h.startWorker>> | undefined;
+
+/** `count` signed 5-second readings of a new 3-channel device, published and stored; their range. */
+async function storedReadings(count: number, bootSeq: number) {
+  worker ??= await h.startWorker();
+  const device = await h.device(3);
+  const sim = { deviceId: device.deviceId, region: h.region, channels: 3, dataKey: Buffer.from(device.dataKey, 'base64url'), bootSeq, seq: 0 };
+  const publisher = await h.publisher();
+  const start = Math.floor(Date.now() / 1000 / 60) * 60 - 120;
+  for (let i = 0; i < count; i += 1) {
+    const { payload, mac } = readingMessage(sim, start + i * 5);
+    await publish(publisher, telemetryTopic(h.region, device.deviceId, 'se'), payload, mac);
+  }
+  await waitFor(async () => (await storedCount(h.pool, device.deviceId)) === count, `${count} stored readings`);
+  return { device, start, range: { deviceId: device.deviceId, from: new Date(start * 1000), to: new Date((start + count * 5) * 1000) } };
+}
+
 describe('tamper detection on stored readings', () => {
   it('reports a reading altered in the database after ingestion, and only that one', async () => {
-    await h.startWorker();
-    const device = await h.device(3);
-    const sim = { deviceId: device.deviceId, region: h.region, channels: 3, dataKey: Buffer.from(device.dataKey, 'base64url'), bootSeq: 4, seq: 0 };
-    const publisher = await h.publisher();
-    const start = Math.floor(Date.now() / 1000 / 60) * 60 - 120;
-    for (let i = 0; i < 12; i += 1) {
-      const { payload, mac } = readingMessage(sim, start + i * 5);
-      await publish(publisher, telemetryTopic(h.region, device.deviceId, 'se'), payload, mac);
-    }
-    await waitFor(async () => (await storedCount(h.pool, device.deviceId)) === 12, '12 stored readings');
-    const range = { deviceId: device.deviceId, from: new Date(start * 1000), to: new Date((start + 60) * 1000) };
+    const { device, start, range } = await storedReadings(12, 4);
 
     expect(await verifyTelemetry(h.pool, h.config.masterKey, range)).toEqual({ checked: 12, mismatches: [] });
 
@@ -40,16 +47,7 @@ describe('tamper detection on stored readings', () => {
   });
 
   it('reads blobs as the previous version wrote them, and reports a blob that no longer unpacks', async () => {
-    const device = await h.device(3);
-    const sim = { deviceId: device.deviceId, region: h.region, channels: 3, dataKey: Buffer.from(device.dataKey, 'base64url'), bootSeq: 1, seq: 0 };
-    const publisher = await h.publisher();
-    const start = Math.floor(Date.now() / 1000 / 60) * 60 - 120;
-    for (let i = 0; i < 6; i += 1) {
-      const { payload, mac } = readingMessage(sim, start + i * 5);
-      await publish(publisher, telemetryTopic(h.region, device.deviceId, 'se'), payload, mac);
-    }
-    await waitFor(async () => (await storedCount(h.pool, device.deviceId)) === 6, '6 stored readings');
-    const range = { deviceId: device.deviceId, from: new Date(start * 1000), to: new Date((start + 30) * 1000) };
+    const { device, range } = await storedReadings(6, 1);
     const { rows } = await h.pool.query<{ id: string; blob: Buffer; codec: string }>(
       'select distinct a.id, a.blob, a.codec from telemetry.archive a join telemetry.readings r on r.archive_id = a.id where r.device_id = $1',
       [device.deviceId],
