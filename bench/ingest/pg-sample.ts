@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { loadConfig } from '../../lib/config';
+
+/**
+ * `node dist/bench/ingest/pg-sample.js [--seconds 400]` (after a build), next to a running
+ * `bench:ingest`: where PostgreSQL's CPU goes, by statement. Every 200 ms it reads each
+ * PostgreSQL process's CPU time from /proc (Linux) and what `pg_stat_activity` says the
+ * process is doing, and charges the CPU used since the last sample to that: the statement
+ * of an active backend (its first 60 characters), "idle" for a backend between statements
+ * (short statements that ended within the 200 ms land there), or the process kind
+ * (checkpointer, autovacuum, WAL writer...). An estimate by sampling, not a profile: long
+ * statements (the rollup fold) are caught active, short ones partly as idle. Prints one
+ * line per class, the largest first, then one JSON line.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '400' } } });
+  const url = new URL(loadConfig().DATABASE_URL);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  const ticksPerSecond = 100;
+  const last = new Map<string, number>();
+  const byClass = new Map<string, number>();
+  let total = 0;
+  const deadline = Date.now() + Number(values.seconds) * 1000;
+  try {
+    while (Date.now() < deadline) {
+      const { rows } = await client.query<{ pid: number; backend_type: string; state: string | null; query: string | null }>(
+        'select pid, backend_type, state, query from pg_stat_activity where pid <> pg_backend_pid()',
+      );
+      const activity = new Map(rows.map((row) => [String(row.pid), row]));
+      for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+        let ticks: number;
+        try {
+          if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+          const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+        } catch {
+          continue; // the process ended
+        }
+        const before = last.get(pid);
+        last.set(pid, ticks);
+        if (before === undefined || ticks <= before) continue;
+        total += ticks - before;
+        const name = classify(activity.get(pid));
+        byClass.set(name, (byClass.get(name) ?? 0) + ticks - before);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await client.end();
+  }
+  const classes = [...byClass].sort((a, b) => b[1] - a[1]);
+  for (const [name, ticks] of classes.slice(0, 25)) {
+    console.log(`${((100 * ticks) / total).toFixed(1).padStart(5)} %  ${(ticks / ticksPerSecond).toFixed(1).padStart(7)} s  ${name}`);
+  }
+  console.log(JSON.stringify({ bench: 'pg-sample', cpuSeconds: total / ticksPerSecond, classes: Object.fromEntries(classes.map(([name, ticks]) => [name, ticks / ticksPerSecond])) }));
+}
+
+function classify(row: { backend_type: string; state: string | null; query: string | null } | undefined): string {
+  if (!row) return 'unknown (no pg_stat_activity row)';
+  if (row.backend_type !== 'client backend') return row.backend_type;
+  if (row.state !== 'active') return 'idle (between statements)';
+  return `active: ${(row.query ?? '').replace(/\s+/g, ' ').trim().slice(0, 60)}`;
+}
+
+main().catch((error) => {
+  console.error(`pg-sample: ${(error as Error).message}`);
+  process.exit(1);
+});
