@@ -32,8 +32,10 @@ const SCALE = [1, 10, 100, 1000] as const;
 
 /**
  * The JSON text of `value` rounded to `digits` decimals: what JSON.stringify prints for
- * Math.round(value * 10^digits) / 10^digits, written from integers (V8's shortest
- * round-trip printing of a fractional double took a sixth of the simulator's CPU).
+ * Math.round(value * 10^digits) / 10^digits, written from integers rather than by V8's
+ * shortest round-trip printing of a double (`readingMessage` was 19 % of the simulator's
+ * CPU, self time, at 100,000 devices; with this and the integer noise, 12.7-15.4 → 9.4-9.8
+ * µs per message, docs/benchmarks.md).
  */
 export function decimal(value: number, digits: 1 | 2 | 3): string {
   const scale = SCALE[digits];
