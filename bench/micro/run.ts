@@ -9,7 +9,7 @@ import type { DeviceDirectory } from '../../subgraphs/device/ingest/device-keys'
 import { SequenceWindow } from '../../subgraphs/device/ingest/sequence-window';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
-import { packArchive } from '../../subgraphs/telemetry/archive';
+import { ARCHIVE_DEFLATE_OPTIONS, packArchive } from '../../subgraphs/telemetry/archive';
 import { latestKey, recordLatest } from '../../subgraphs/telemetry/latest-store';
 import { loadConfig } from '../../lib/config';
 import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
@@ -60,14 +60,14 @@ async function archive(perBlob: number) {
   for (let r = 0; r < rounds; r += 1) await Promise.all(blobs.map((blob) => deflateAsync(concat(blob), { level: 1 })));
   const pooled = (cpuMicros() - start) / rounds / records;
   start = cpuMicros();
-  for (let r = 0; r < rounds; r += 1) for (const blob of blobs) zlib.deflateRawSync(concat(blob), WORKER_DEFLATE);
+  for (let r = 0; r < rounds; r += 1) for (const blob of blobs) zlib.deflateRawSync(concat(blob), ARCHIVE_DEFLATE_OPTIONS);
   const synchronous = (cpuMicros() - start) / rounds / records;
   start = cpuMicros();
   for (let r = 0; r < rounds; r += 1) for (const blob of blobs) packArchive(blob);
   const packed = (cpuMicros() - start) / rounds / records;
   // bytes per record stored: raw, deflated by the worker, and as PostgreSQL's lz4 keeps it
   const raw = blobs.map((blob) => packArchive(blob).blob);
-  const deflated = raw.reduce((sum, blob) => sum + zlib.deflateRawSync(blob, WORKER_DEFLATE).length, 0);
+  const deflated = raw.reduce((sum, blob) => sum + zlib.deflateRawSync(blob, ARCHIVE_DEFLATE_OPTIONS).length, 0);
   const url = new URL(loadConfig().DATABASE_URL);
   url.pathname = '/postgres';
   const client = new pg.Client({ connectionString: url.toString() });
@@ -86,9 +86,6 @@ async function archive(perBlob: number) {
     bytesPerRecord: { raw: round(raw.reduce((sum, blob) => sum + blob.length, 0) / records), deflate: round(deflated / records), postgresLz4: lz4 === null ? null : round(lz4 / records) },
   };
 }
-
-/** The worker's archive compression before PostgreSQL's lz4 took it over. */
-const WORKER_DEFLATE: zlib.ZlibOptions = { level: 1, windowBits: 11, memLevel: 6 };
 
 function series() {
   const marker = seriesMarker(crypto.randomBytes(32));
@@ -168,7 +165,7 @@ function messages() {
   for (const message of signed.slice(0, 10_000)) checkCachedMessage({ ...message, receivedAt }, { ...options, window: new SequenceWindow() });
   let accepted = 0;
   start = cpuMicros();
-  for (const message of signed) if (checkCachedMessage({ ...message, receivedAt }, options)?.kind === 'reading') accepted += 1;
+  for (const message of signed) if ((checkCachedMessage({ ...message, receivedAt }, options) as { kind?: string }).kind === 'reading') accepted += 1;
   const check = (cpuMicros() - start) / signed.length;
   if (accepted !== signed.length) throw new Error(`bench: ${signed.length - accepted} simulated readings refused`);
   return { messages: signed.length, microsecondsPerMessage: { simulatorReadingMessage: round(simulator), workerCheckCachedMessage: round(check) } };

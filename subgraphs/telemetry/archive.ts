@@ -24,8 +24,8 @@ export type ArchiveCodec = 'none' | 'deflate-raw';
  */
 export const POSTGRES_COMPRESSES_FROM = 2048;
 
-/** Compression of the blobs the worker still deflates: level 1, a 2 KiB window. */
-const DEFLATE_OPTIONS: zlib.ZlibOptions = { level: 1, windowBits: 11, memLevel: 6 };
+/** Compression of the blobs the worker deflates (short ones; all of them until 2026-11-27): level 1, a 2 KiB window. */
+export const ARCHIVE_DEFLATE_OPTIONS: zlib.ZlibOptions = { level: 1, windowBits: 11, memLevel: 6 };
 
 /**
  * One blob per batch and tenant: each record is the exact payload followed by its MAC, and
@@ -47,7 +47,7 @@ export function packArchive(records: readonly ArchiveRecord[]): { blob: Buffer; 
   }
   const raw = Buffer.concat(parts, offset);
   if (raw.length >= POSTGRES_COMPRESSES_FROM) return { blob: raw, offsets, codec: 'none' };
-  return { blob: zlib.deflateRawSync(raw, DEFLATE_OPTIONS), offsets, codec: 'deflate-raw' };
+  return { blob: zlib.deflateRawSync(raw, ARCHIVE_DEFLATE_OPTIONS), offsets, codec: 'deflate-raw' };
 }
 
 /** The records of a stored blob, whichever codec wrote it. */

@@ -52,7 +52,7 @@ describe('checking a message with the keys in memory', () => {
     const key = crypto.randomBytes(32);
     const { options, calls } = setUp(undefined, keysOf(key));
     const first = message(key, 0);
-    expect(checkCachedMessage(first, options)).toBeNull();
+    expect(checkCachedMessage(first, options)).toBe('load-keys');
     // the replay window did not move: the same message is still new to the waiting check
     expect(await checkMessage(first, options)).toMatchObject({ kind: 'reading', reading: { fresh: true } });
     expect(calls.get).toBe(1);
@@ -72,15 +72,18 @@ describe('checking a message with the keys in memory', () => {
     const after = crypto.randomBytes(32);
     const rotated = setUp(keysOf(before), keysOf(after));
     const signedNew = message(after, 0);
-    expect(checkCachedMessage(signedNew, rotated.options)).toBeNull();
-    expect(await checkMessage(signedNew, rotated.options)).toMatchObject({ kind: 'reading', reading: { fresh: true } });
+    expect(checkCachedMessage(signedNew, rotated.options)).toBe('reload-keys');
+    expect(await checkMessage(signedNew, rotated.options, 'reload-keys')).toMatchObject({ kind: 'reading', reading: { fresh: true } });
     expect(rotated.calls.refresh).toBe(1);
 
     const forged = setUp(keysOf(before), null);
     const wrong = message(crypto.randomBytes(32), 0);
-    expect(checkCachedMessage(wrong, forged.options)).toBeNull();
+    expect(checkCachedMessage(wrong, forged.options)).toBe('reload-keys');
     expect(await checkMessage(wrong, forged.options)).toMatchObject({ kind: 'rejected', letter: { reason: 'bad-mac', deviceId: DEVICE } });
     const stillWrong = setUp(keysOf(before), keysOf(after));
     expect(await checkMessage(wrong, stillWrong.options)).toMatchObject({ kind: 'rejected', letter: { reason: 'bad-mac' } });
+    // told the MAC failed on the cached keys, it goes straight to the reload, and refuses after it
+    expect(await checkMessage(wrong, stillWrong.options, 'reload-keys')).toMatchObject({ kind: 'rejected', letter: { reason: 'bad-mac' } });
+    expect(stillWrong.calls.refresh).toBe(2);
   });
 });

@@ -35,30 +35,36 @@ export type Verdict =
  * The checks, in order, each with its dead-letter reason. The MAC is checked before the
  * payload is parsed: nothing unauthenticated reaches JSON.parse or the schema.
  */
-export async function checkMessage(message: IncomingMessage, options: CheckOptions): Promise<Verdict> {
+export async function checkMessage(message: IncomingMessage, options: CheckOptions, deferred: Deferred = 'load-keys'): Promise<Verdict> {
   const topic = checkTopic(message);
   if (!isTopic(topic)) return topic;
   const device = await options.directory.get(topic.deviceId);
-  const verdict = judge(message, topic, device, options, true);
+  // the MAC already failed on these keys (checkCachedMessage): not computed again
+  const verdict = deferred === 'reload-keys' && device ? RELOAD : judge(message, topic, device, options, true);
   if (verdict !== RELOAD) return verdict;
   // keys cached for a while may predate a rotation: reload once before refusing
   const fresher = await options.directory.refreshIfOlder(topic.deviceId, 5_000);
-  return judge(message, topic, fresher ?? device, options, false) as Verdict;
+  if (!fresher) return reject(message, 'bad-mac', null, device ?? topic.deviceId);
+  return judge(message, topic, fresher, options, false) as Verdict;
 }
+
+/** Why `checkCachedMessage` left a message to `checkMessage`: its keys are not in memory, or its MAC failed on them. */
+export type Deferred = 'load-keys' | 'reload-keys';
 
 /**
  * `checkMessage` without waiting, for a device whose keys are in memory (the worker's
- * every message once warm): saves the promises and microtask hops of the key lookup. Null
- * when only `checkMessage` can decide: keys to load, or a MAC that fails against keys that
- * may predate a rotation. Nothing is recorded (the replay window) unless a verdict is returned.
+ * every message once warm): saves the promises and microtask hops of the key lookup. Says
+ * why when only `checkMessage` can decide (pass that on to it): keys to load, or a MAC that
+ * fails against keys that may predate a rotation. Nothing is recorded (the replay window)
+ * unless a verdict is returned.
  */
-export function checkCachedMessage(message: IncomingMessage, options: CheckOptions): Verdict | null {
+export function checkCachedMessage(message: IncomingMessage, options: CheckOptions): Verdict | Deferred {
   const topic = checkTopic(message);
   if (!isTopic(topic)) return topic;
   const device = options.directory.cached(topic.deviceId);
-  if (device === undefined) return null;
+  if (device === undefined) return 'load-keys';
   const verdict = judge(message, topic, device, options, true);
-  return verdict === RELOAD ? null : verdict;
+  return verdict === RELOAD ? 'reload-keys' : verdict;
 }
 
 /** `judge` found the MAC wrong with keys that a reload might update. */

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Config } from '../../../lib/config';
@@ -12,12 +12,12 @@ import { foldRollups } from '../../telemetry/rollup-fold';
 import { PENDING_PARTS } from '../../telemetry/rollups';
 import { REPLAY_LOOKBACK_MS } from '../../telemetry/store-write';
 import { Batcher } from './batcher';
-import { checkCachedMessage, checkMessage, type CheckOptions, type Verdict } from './check-message';
+import { checkCachedMessage, checkMessage, type CheckOptions, type Deferred, type IncomingMessage, type Verdict } from './check-message';
 import { DeferredAcks } from './deferred-acks';
 import { DeviceDirectory } from './device-keys';
 import { createIngestMetrics, type IngestMetrics } from './metrics';
 import { SequenceWindow } from './sequence-window';
-import { parseTopic, subscriptionFilter, type TelemetryTopic } from './topics';
+import { parseTopic, subscriptionFilter } from './topics';
 import { HEARTBEAT_MS, recordStopped, recordWorker } from './worker-registry';
 
 export interface IngestWorkerOptions {
@@ -166,10 +166,11 @@ export function createIngestWorker(deps: {
   // One warning a second at most: thousands of held messages failing at once each logging a
   // stack trace took 14 % of the worker's CPU in the stalled 100,000-device run.
   let lastRetryWarning = 0;
-  const handle = async (topic: string, parsed: TelemetryTopic | null, payload: Buffer, packet: IPublishPacket, ack: () => void, receivedAt: Date) => {
+  const handle = async (message: IncomingMessage, deferred: Deferred, ack: () => void) => {
+    const { topic, receivedAt } = message;
     for (let attempt = 0; !stopping; attempt += 1) {
       try {
-        const verdict = await checkMessage({ topic, parsed, payload, mac: packet.properties?.userProperties?.mac, receivedAt }, checks);
+        const verdict = await checkMessage(message, checks, deferred);
         batcher.add(verdict, ack, receivedAt.getTime());
         return;
       } catch (error) {
@@ -236,14 +237,14 @@ export function createIngestWorker(deps: {
         // a device whose keys are in memory is judged at once; the rest (keys to load, a
         // MAC to retry after a key reload, anything that throws) go the waiting way
         const receivedAt = new Date();
-        let verdict: Verdict | null = null;
+        let verdict: Verdict | Deferred;
         try {
           verdict = checkCachedMessage({ topic, parsed, payload, mac: packet.properties?.userProperties?.mac, receivedAt }, checks);
         } catch {
-          verdict = null;
+          verdict = 'load-keys';
         }
-        if (verdict) batcher.add(verdict, ack, receivedAt.getTime());
-        else void handle(topic, parsed, payload, packet, ack, receivedAt);
+        if (typeof verdict === 'object') batcher.add(verdict, ack, receivedAt.getTime());
+        else void handle({ topic, parsed, payload, mac: packet.properties?.userProperties?.mac, receivedAt }, verdict, ack);
       });
       const ready = new Promise<void>((resolve, reject) => {
         const timeout = setTimeout(() => reject(new Error(`no MQTT connection within 5 s (${config.MQTT_URL})`)), 5000);
