@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { packArchive, type ArchiveCodec } from './archive';
 import { BinaryCopyWriter, uuidField } from './copy-binary';
 import { readingKey, type DeadLetter, type IncomingReading } from './reading';
-import { PENDING_PARTS, PENDING_TABLE, pendingInsert, rollupUpserts } from './rollups';
+import { PENDING_COLUMNS, PENDING_PARTS, PENDING_TABLE, pendingInsert, pendingValueColumns, rollupUpserts } from './rollups';
 
 export type Outcome = 'stored' | 'duplicate' | 'replay';
 
@@ -227,7 +227,8 @@ const UNIQUE_VIOLATION = '23505';
 
 /**
  * The fast path: the archive rows, then the readings and their parked rollup deltas each
- * in one binary COPY (the per-channel arrays written into both), inside a savepoint.
+ * in one binary COPY (the per-channel values written into both: arrays, and a column per
+ * channel for the deltas), inside a savepoint.
  * Returns false, with the savepoint rolled back, when a reading's interval is stored
  * already.
  */
@@ -253,12 +254,15 @@ async function storeDirect(client: PoolClient, readings: readonly IncomingReadin
       if (r.extra) rows.jsonb(JSON.stringify(r.extra));
       else rows.null();
       rows.timestamptz(r.receivedAt.getTime()).bytes(r.mac).int8(archiveId).int4(offset).int4(r.payload.length);
-      deltas.row(12).text(r.deviceId).timestamptz(tsMs).bytes(tenant).int4(1).int4(r.duration);
-      deltas.float8Array(r.eReal).float8Array(r.eReactive).float8Array(r.vRMS).float8Array(r.iRMS);
+      deltas.row(PENDING_COLUMNS.length).text(r.deviceId).timestamptz(tsMs).bytes(tenant).int4(1).int4(r.duration).int2(r.eReal.length);
+      channelColumns(deltas, r.eReal);
+      channelColumns(deltas, r.eReactive);
+      channelColumns(deltas, r.vRMS);
+      channelColumns(deltas, r.iRMS);
       deltas.float8(r.frequency ?? 0).int4(r.frequency === null ? 0 : 1).int2(pendingPart(r.deviceId));
     }
     await copyIn(client, `copy telemetry.readings (${columns}) from stdin with (format binary)`, rows.finish());
-    await copyIn(client, `copy ${PENDING_TABLE} from stdin with (format binary)`, deltas.finish());
+    await copyIn(client, `copy ${PENDING_TABLE} (${PENDING_COLUMNS.join(', ')}) from stdin with (format binary)`, deltas.finish());
     await client.query('release savepoint direct');
     return true;
   } catch (error) {
@@ -266,6 +270,14 @@ async function storeDirect(client: PoolClient, readings: readonly IncomingReadin
     await client.query('rollback to savepoint direct');
     return false;
   }
+}
+
+/** How many columns each per-channel value has in the parked deltas. */
+const CHANNEL_COLUMNS = pendingValueColumns('e_real').length;
+
+/** One per-channel value of a parked delta: its channels' values, then NULL in the unused columns. */
+function channelColumns(writer: BinaryCopyWriter, values: readonly number[]): void {
+  for (let i = 0; i < CHANNEL_COLUMNS; i += 1) writer.float8(i < values.length ? values[i]! : null);
 }
 
 /** Runs a `COPY ... FROM STDIN` with all of its input at hand (text or binary format). */

@@ -21,6 +21,18 @@ async function rollupReadings(deviceId: string): Promise<Record<string, number>>
   return Object.fromEntries(rows.map((row) => [row.table, row.n]));
 }
 
+/**
+ * Parks a delta as a batch would (rollups.ts pendingInsert): one reading of two channels, in
+ * partition `part`, or in the one its device id hashes to.
+ */
+const parkDelta = (deviceId: string, tenantId: string, at: number, part: number | 'hashed') =>
+  h.pool.query(
+    `insert into telemetry.rollup_pending (device_id, bucket, tenant_id, readings, duration, channels, e_real_1, e_real_2,
+       e_reactive_1, e_reactive_2, v_rms_sum_1, v_rms_sum_2, i_rms_sum_1, i_rms_sum_2, frequency_sum, frequency_count, part)
+     values ($1, to_timestamp($3), $2, 1, 5, 2, 10, 20, 0, 0, 230, 230, 1, 2, 50, 1, ${part === 'hashed' ? `(hashtext($1) & ${PENDING_PARTS - 1})::smallint` : Number(part)})`,
+    [deviceId, tenantId, at],
+  );
+
 describe('deferred rollups (the path batches under load take)', () => {
   it('parks the sums with the readings and folds each exactly once into all three rollups', async () => {
     // every batch defers; folds only when asked (no timer during the test)
@@ -70,14 +82,8 @@ describe('folding one partition at a time (the worker folds one every interval /
   it('folds only the partition asked for, and each device\'s deltas all sit in one', async () => {
     const [first, second] = [await h.device(2), await h.device(2)];
     const bucket = Math.floor(Date.now() / 1000 / 300) * 300 - 3600;
-    // the same deltas a batch parks (rollups.ts pendingInsert), three per device
-    const park = (deviceId: string, tenantId: string, at: number) =>
-      h.pool.query(
-        `insert into telemetry.rollup_pending
-         values ($1, to_timestamp($3), $2, 1, 5, '{10,20}', '{0,0}', '{230,230}', '{1,2}', 50, 1, (hashtext($1) & ${PENDING_PARTS - 1})::smallint)`,
-        [deviceId, tenantId, at],
-      );
-    for (const device of [first!, second!]) for (let i = 0; i < 3; i += 1) await park(device.deviceId, device.tenantId, bucket + i * 5);
+    // three deltas per device, each in the partition its device id hashes to
+    for (const device of [first!, second!]) for (let i = 0; i < 3; i += 1) await parkDelta(device.deviceId, device.tenantId, bucket + i * 5, 'hashed');
     const partOf = async (deviceId: string) =>
       (await h.pool.query<{ part: number; n: number }>('select min(part) as part, count(distinct part)::int as n from telemetry.rollup_pending where device_id = $1', [deviceId])).rows[0]!;
     const firstPart = await partOf(first!.deviceId);
@@ -103,10 +109,7 @@ describe('one fold cadence for the whole deployment', () => {
     const bucket = Math.floor(Date.now() / 1000 / 300) * 300 - 7200;
     const { rows } = await h.pool.query<{ part: number }>(`select (hashtext($1) & ${PENDING_PARTS - 1})::int as part`, [device.deviceId]);
     const part = rows[0]!.part;
-    const park = (at: number) =>
-      h.pool.query(`insert into telemetry.rollup_pending values ($1, to_timestamp($3), $2, 1, 5, '{10,20}', '{0,0}', '{230,230}', '{1,2}', 50, 1, $4)`, [
-        device.deviceId, device.tenantId, at, part,
-      ]);
+    const park = (at: number) => parkDelta(device.deviceId, device.tenantId, at, part);
     const parked = async () => Number((await h.pool.query('select count(*) as n from telemetry.rollup_pending where device_id = $1', [device.deviceId])).rows[0].n);
     await h.pool.query("update telemetry.rollup_fold_turns set folded_at = 'epoch' where part = $1", [part]);
 
@@ -151,9 +154,7 @@ describe('folding half as often while the worker is behind', () => {
     const bucket = Math.floor(Date.now() / 1000 / 300) * 300 - 7200;
     const { rows } = await h.pool.query<{ part: number }>(`select (hashtext($1) & ${PENDING_PARTS - 1})::int as part`, [device.deviceId]);
     const part = rows[0]!.part;
-    await h.pool.query(`insert into telemetry.rollup_pending values ($1, to_timestamp($3), $2, 1, 5, '{10,20}', '{0,0}', '{230,230}', '{1,2}', 50, 1, $4)`, [
-      device.deviceId, device.tenantId, bucket, part,
-    ]);
+    await parkDelta(device.deviceId, device.tenantId, bucket, part);
     // the partition's turn comes again one interval after its last fold
     const lastFoldedOneIntervalAgo = () =>
       h.pool.query('update telemetry.rollup_fold_turns set folded_at = now() - make_interval(secs => $2::float8 / 1000) where part = $1', [part, interval + 500]);

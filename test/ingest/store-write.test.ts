@@ -4,6 +4,7 @@ import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
 import type { IncomingReading } from '../../subgraphs/telemetry/reading';
 import { foldRollups } from '../../subgraphs/telemetry/rollup-fold';
+import { PENDING_VALUES, pendingValueColumns } from '../../subgraphs/telemetry/rollups';
 import { writeBatch } from '../../subgraphs/telemetry/store-write';
 import { verifyTelemetry } from '../../subgraphs/telemetry/verify';
 import type { TestDevice } from '../helpers/devices';
@@ -95,18 +96,21 @@ describe('the batch writer', () => {
   });
 
   it('stores the same rows by direct binary COPY (parked rollups) as by the staged path, every column exact', async () => {
-    const [direct, staged] = [await h.device(4), await h.device(4)];
+    const [direct, staged, stagedParked] = [await h.device(4), await h.device(4), await h.device(4)];
     const start = Math.floor(Date.now() / 1000 / 300) * 300 - 3600;
-    const batch = (device: TestDevice) => {
+    const batch = (device: TestDevice, fresh = true) => {
       const sim = simulated(device, { bootSeq: 7, seq: 2 ** 40 });
-      const readings = Array.from({ length: 5 }, (_, i) => incoming(device, readingMessage(sim, start + i * 5).payload, 'se'));
-      readings.push(incoming(device, leReading(device, 2 ** 40 + 10, start), 'le'));
+      const readings = Array.from({ length: 5 }, (_, i) => incoming(device, readingMessage(sim, start + i * 5).payload, 'se', fresh));
+      readings.push(incoming(device, leReading(device, 2 ** 40 + 10, start), 'le', fresh));
       return readings;
     };
     const directBatch = batch(direct!);
     const stagedBatch = batch(staged!);
+    // not above the high-water mark: the staged path, its deltas parked by SQL (pendingInsert)
+    const stagedParkedBatch = batch(stagedParked!, false);
     expect(await writeBatch(h.pool, directBatch, [], { deferRollups: true })).toEqual(Array(6).fill('stored'));
     expect(await writeBatch(h.pool, stagedBatch, [], { deferRollups: false })).toEqual(Array(6).fill('stored'));
+    expect(await writeBatch(h.pool, stagedParkedBatch, [], { deferRollups: true })).toEqual(Array(6).fill('stored'));
 
     // every column exactly what the worker handed over, on either path
     const expected = (readings: IncomingReading[]) =>
@@ -138,18 +142,42 @@ describe('the batch writer', () => {
     expect(await verifyTelemetry(h.pool, h.config.masterKey, range(direct!))).toEqual({ checked: 6, mismatches: [] });
     expect(await verifyTelemetry(h.pool, h.config.masterKey, range(staged!))).toEqual({ checked: 6, mismatches: [] });
 
+    // both paths park a delta per reading: its values a column per channel, NULL beyond the four
+    const parkedDeltas = async (deviceId: string) =>
+      (
+        await h.pool.query(
+          `select extract(epoch from bucket)::int8 as ts, readings, duration, channels, ${PENDING_VALUES.flatMap(pendingValueColumns).join(', ')}, frequency_sum, frequency_count
+           from telemetry.rollup_pending where device_id = $1 order by bucket, duration`,
+          [deviceId],
+        )
+      ).rows;
+    const expectedDeltas = (readings: IncomingReading[]) =>
+      [...readings]
+        .sort((a, b) => a.timestamp - b.timestamp || a.duration - b.duration)
+        .map((r) => {
+          const values = [r.eReal, r.eReactive, r.vRMS, r.iRMS].flatMap((channels, n) =>
+            pendingValueColumns(PENDING_VALUES[n]!).map((column, c) => [column, c < channels.length ? channels[c] : null]),
+          );
+          return { ts: String(r.timestamp), readings: 1, duration: r.duration, channels: 4, ...Object.fromEntries(values), frequency_sum: r.frequency, frequency_count: 1 };
+        });
+    expect(await parkedDeltas(direct!.deviceId)).toEqual(expectedDeltas(directBatch));
+    expect(await parkedDeltas(stagedParked!.deviceId)).toEqual(expectedDeltas(stagedParkedBatch));
+
     // the parked deltas fold into the same rollups as the staged path's upserts
     expect(await pendingReadings(direct!.deviceId)).toBe(6);
     await foldRollups(h.pool);
     const sums = (readings: IncomingReading[], pick: (r: IncomingReading) => number[]) => pick(readings[0]!).map((_, c) => readings.reduce((sum, r) => sum + pick(r)[c]!, 0));
-    for (const [device, readings] of [[direct!, directBatch], [staged!, stagedBatch]] as const) {
+    for (const [device, readings] of [[direct!, directBatch], [staged!, stagedBatch], [stagedParked!, stagedParkedBatch]] as const) {
       const { rows } = await h.pool.query('select readings, duration, e_real, e_reactive, v_rms_sum, i_rms_sum, frequency_sum, frequency_count from telemetry.rollups_hour where device_id = $1', [device.deviceId]);
       expect(rows).toHaveLength(1);
       const row = rows[0]!;
       expect(row).toMatchObject({ readings: 6, duration: 325, frequency_count: 6 });
       expect(row.frequency_sum).toBeCloseTo(readings.reduce((sum, r) => sum + r.frequency!, 0), 9);
       const columns = [['e_real', (r: IncomingReading) => r.eReal], ['e_reactive', (r: IncomingReading) => r.eReactive], ['v_rms_sum', (r: IncomingReading) => r.vRMS], ['i_rms_sum', (r: IncomingReading) => r.iRMS]] as const;
-      for (const [column, pick] of columns) sums(readings, pick).forEach((sum, c) => expect(row[column][c]).toBeCloseTo(sum, 6));
+      for (const [column, pick] of columns) {
+        expect(row[column]).toHaveLength(4);
+        sums(readings, pick).forEach((sum, c) => expect(row[column][c]).toBeCloseTo(sum, 6));
+      }
     }
   });
 

@@ -1,0 +1,92 @@
+import pg from 'pg';
+import { runner } from 'node-pg-migrate';
+import { migrate } from '../../lib/migrate';
+import { dropDatabase } from '../../lib/postgres';
+import { fromRoot } from '../../lib/paths';
+import { foldRollups } from '../../subgraphs/telemetry/rollup-fold';
+import { testConfig } from '../helpers/config';
+
+// Migrating down and up again needs a database of its own.
+const databaseUrl = (() => {
+  const url = new URL(testConfig().DATABASE_URL);
+  url.pathname = `${url.pathname}_pending`;
+  return url.toString();
+})();
+let pool: pg.Pool;
+
+/** Runs `count` of the telemetry schema's migrations in `direction` (its own connection). */
+async function migrateTelemetry(direction: 'up' | 'down', count: number): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await runner({
+      dbClient: client,
+      dir: fromRoot('subgraphs/telemetry/migrations'),
+      direction,
+      count,
+      migrationsTable: 'migrations',
+      migrationsSchema: 'telemetry',
+      schema: 'telemetry',
+      singleTransaction: true,
+      log: () => undefined,
+    });
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  await migrate(databaseUrl);
+  pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+});
+
+afterAll(async () => {
+  await pool.end();
+  await dropDatabase(databaseUrl);
+});
+
+describe('parked rollup deltas across the migration to a column per channel value', () => {
+  const tenantId = '00000000-0000-4000-8000-000000000001';
+  const bucket = '2026-11-26T10:00:00Z';
+
+  it('moves deltas parked as arrays into the columns, and folds them into the same rollups', async () => {
+    await migrateTelemetry('down', 1);
+    // two deltas as a worker of the previous version parked them: arrays, two and three channels
+    await pool.query(
+      `insert into telemetry.rollup_pending values
+         ('D100000000001', $1, $2, 1, 5, '{10,20}', '{1,2}', '{230,231}', '{0.5,1.5}', 50, 1, 3),
+         ('D100000000001', $1::timestamptz + interval '5 s', $2, 1, 5, '{30,40,50}', '{3,4,5}', '{232,233,234}', '{2.5,3.5,4.5}', 49.5, 1, 3)`,
+      [bucket, tenantId],
+    );
+    await migrateTelemetry('up', 1);
+
+    const { rows } = await pool.query('select channels, e_real_1, e_real_2, e_real_3, e_real_4, i_rms_sum_2, part from telemetry.rollup_pending order by bucket');
+    expect(rows).toEqual([
+      { channels: 2, e_real_1: 10, e_real_2: 20, e_real_3: null, e_real_4: null, i_rms_sum_2: 1.5, part: 3 },
+      { channels: 3, e_real_1: 30, e_real_2: 40, e_real_3: 50, e_real_4: null, i_rms_sum_2: 3.5, part: 3 },
+    ]);
+    // channels that only some deltas have are summed over those that have them, as from arrays
+    expect(await foldRollups(pool, 3)).toBe(2);
+    const { rows: folded } = await pool.query(
+      'select readings, duration, e_real, e_reactive, v_rms_sum, i_rms_sum, frequency_sum, frequency_count from telemetry.rollups_five_minutes',
+    );
+    expect(folded).toEqual([
+      { readings: 2, duration: 10, e_real: [40, 60, 50], e_reactive: [4, 6, 5], v_rms_sum: [462, 464, 234], i_rms_sum: [3, 5, 4.5], frequency_sum: 99.5, frequency_count: 2 },
+    ]);
+  });
+
+  it('migrates back down to arrays without losing a parked delta', async () => {
+    await pool.query(
+      `insert into telemetry.rollup_pending (device_id, bucket, tenant_id, readings, duration, channels, e_real_1, e_real_2,
+         e_reactive_1, e_reactive_2, v_rms_sum_1, v_rms_sum_2, i_rms_sum_1, i_rms_sum_2, frequency_sum, frequency_count, part)
+       values ('D100000000002', $1, $2, 1, 5, 2, 10, 20, 1, 2, 230, 231, 0.5, 1.5, 50, 1, 7)`,
+      [bucket, tenantId],
+    );
+    await migrateTelemetry('down', 1);
+    const { rows } = await pool.query('select device_id, e_real, e_reactive, v_rms_sum, i_rms_sum, part from telemetry.rollup_pending');
+    expect(rows).toEqual([{ device_id: 'D100000000002', e_real: [10, 20], e_reactive: [1, 2], v_rms_sum: [230, 231], i_rms_sum: [0.5, 1.5], part: 7 }]);
+    await migrateTelemetry('up', 1);
+    const { rows: back } = await pool.query('select channels, e_real_1, e_real_2, e_real_3 from telemetry.rollup_pending');
+    expect(back).toEqual([{ channels: 2, e_real_1: 10, e_real_2: 20, e_real_3: null }]);
+  });
+});
