@@ -286,7 +286,7 @@ async function storeDirect(client: PoolClient, readings: readonly IncomingReadin
   }
 }
 
-/** A reading's row in the binary COPY of readings, about, with six channels (its deltas' row below). */
+/** About the bytes of a six-channel reading's row in the readings COPY, and of its delta's row in the deltas COPY. */
 const ROW_BYTES = 600;
 const DELTA_BYTES = 500;
 
