@@ -44,6 +44,10 @@ export async function startTestBroker(): Promise<TestBroker> {
   return {
     url: `mqtt://127.0.0.1:${port}`,
     async stop() {
+      // referenced again while it stops: an unreferenced child's exit does not keep the
+      // loop alive, so jest's process ran out of work before `exited` resolved and ended
+      // with code 0 without reporting, whatever had failed
+      shell.ref();
       shell.stdin!.end();
       await exited;
     },

@@ -52,11 +52,12 @@ from telemetry.rollup_pending_arrays;
 
 drop table telemetry.rollup_pending_arrays;
 
--- only the worker (table owner) touches it; tenants never read it
+-- only the worker (table owner) touches it; tenants never read it. The scope is read once
+-- per statement, as every policy has it since 1764720000000_scope-once-per-statement.
 alter table telemetry.rollup_pending enable row level security;
 alter table telemetry.rollup_pending force row level security;
 create policy rollup_pending_in_scope on telemetry.rollup_pending
-  using (tenant_id = any (coalesce(nullif(current_setting('cypernex.tenant_ids', true), ''), '{}')::uuid[]));
+  using (tenant_id = any ((select coalesce(nullif(current_setting('cypernex.tenant_ids', true), ''), '{}')::uuid[])::uuid[]));
 
 -- Down Migration
 alter table telemetry.rollup_pending rename to rollup_pending_columns;
@@ -103,8 +104,9 @@ from telemetry.rollup_pending_columns;
 
 drop table telemetry.rollup_pending_columns;
 
--- only the worker (table owner) touches it; tenants never read it
+-- only the worker (table owner) touches it; tenants never read it. The scope is read once
+-- per statement, as every policy has it since 1764720000000_scope-once-per-statement.
 alter table telemetry.rollup_pending enable row level security;
 alter table telemetry.rollup_pending force row level security;
 create policy rollup_pending_in_scope on telemetry.rollup_pending
-  using (tenant_id = any (coalesce(nullif(current_setting('cypernex.tenant_ids', true), ''), '{}')::uuid[]));
+  using (tenant_id = any ((select coalesce(nullif(current_setting('cypernex.tenant_ids', true), ''), '{}')::uuid[])::uuid[]));
