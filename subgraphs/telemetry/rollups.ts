@@ -24,8 +24,9 @@ const channels = Array.from({ length: MAX_CHANNELS }, (_, i) => i + 1);
 /**
  * The parked deltas' per-channel values, a column per channel (migration
  * 1765065600000_rollup-pending-columns): `e_real_1` ... `e_real_12` and so on, NULL beyond
- * the delta's `channels`. Summing plain columns costs the fold a fifth of what 48 array
- * subscripts per delta did (bench/ingest/fold-sums.sql).
+ * the delta's `channels`. Summing plain columns costs a third to a fifth of what 48 array
+ * subscripts per delta did (bench/ingest/fold-sums.sql); the whole fold, about 6 % less
+ * (pg-cost, docs/benchmarks.md).
  */
 export const PENDING_VALUES = ['e_real', 'e_reactive', 'v_rms_sum', 'i_rms_sum'] as const;
 export const pendingValueColumns = (value: string): string[] => channels.map((i) => `${value}_${i}`);
