@@ -31,31 +31,46 @@ export async function migrate(databaseUrl: string, log: (line: string) => void =
   try {
     await ensureAppRole(client);
     for (const part of parts) {
-      const dir = fromRoot(part.dir);
-      if (!fs.existsSync(dir)) continue;
-      const ran = await runner({
-        dbClient: client,
-        dir,
-        direction: 'up',
-        migrationsTable: 'migrations',
-        migrationsSchema: part.schema,
-        createMigrationsSchema: true,
-        schema: part.schema,
-        createSchema: true,
-        checkOrder: true,
-        count: Infinity,
-        singleTransaction: true,
-        ignorePattern: '(\\..*)|(.*\\.md)',
-        log: () => undefined,
-        logger: { debug: () => undefined, info: () => undefined, warn: log, error: log },
-      });
-      for (const migration of ran) applied.push({ schema: part.schema, name: migration.name });
+      const ran = await migratePart(client, part.schema, { log });
+      for (const name of ran) applied.push({ schema: part.schema, name });
     }
   } finally {
     await client.end();
   }
   for (const migration of applied) log(`migrated ${migration.schema}: ${migration.name}`);
   return { createdDatabase, applied };
+}
+
+/**
+ * Runs one part's migrations on `client`: all pending ones up (the default), or `count` of
+ * them in `direction` (tests take a migration down and up again). Returns their names.
+ */
+export async function migratePart(
+  client: pg.Client,
+  schema: (typeof parts)[number]['schema'],
+  options: { direction?: 'up' | 'down'; count?: number; log?: (line: string) => void } = {},
+): Promise<string[]> {
+  const part = parts.find((candidate) => candidate.schema === schema)!;
+  const dir = fromRoot(part.dir);
+  if (!fs.existsSync(dir)) return [];
+  const log = options.log ?? (() => undefined);
+  const ran = await runner({
+    dbClient: client,
+    dir,
+    direction: options.direction ?? 'up',
+    migrationsTable: 'migrations',
+    migrationsSchema: part.schema,
+    createMigrationsSchema: true,
+    schema: part.schema,
+    createSchema: true,
+    checkOrder: true,
+    count: options.count ?? Infinity,
+    singleTransaction: true,
+    ignorePattern: '(\\..*)|(.*\\.md)',
+    log: () => undefined,
+    logger: { debug: () => undefined, info: () => undefined, warn: log, error: log },
+  });
+  return ran.map((migration) => migration.name);
 }
 
 /** Roles are cluster-wide: create it once, tolerate a concurrent creator. */

@@ -18,7 +18,7 @@ export const PENDING_PARTS = 16;
 export const bucketExpression = (width: string, column = 'ts'): string => `date_bin('${width}', ${column}, timestamptz 'epoch')`;
 
 /** Per-channel arrays have at most this many elements (device.keys channel_count). */
-const MAX_CHANNELS = 12;
+export const MAX_CHANNELS = 12;
 const channels = Array.from({ length: MAX_CHANNELS }, (_, i) => i + 1);
 
 /**
@@ -29,6 +29,8 @@ const channels = Array.from({ length: MAX_CHANNELS }, (_, i) => i + 1);
  * (pg-cost, docs/benchmarks.md).
  */
 export const PENDING_VALUES = ['e_real', 'e_reactive', 'v_rms_sum', 'i_rms_sum'] as const;
+/** The readings' per-channel arrays, in the order of PENDING_VALUES and of the rollups' sums. */
+const READING_ARRAYS = ['e_real', 'e_reactive', 'v_rms', 'i_rms'] as const;
 export const pendingValueColumns = (value: string): string[] => channels.map((i) => `${value}_${i}`);
 /** The columns of PENDING_TABLE in order (the direct path's binary COPY writes them all). */
 export const PENDING_COLUMNS = [
@@ -65,7 +67,7 @@ function aggregate(source: string, kind: AggregateSource, width: string): string
   const [eReal, eReactive, vRms, iRms] =
     kind === 'pending'
       ? PENDING_VALUES.map(sumColumns)
-      : (kind === 'readings' ? ['e_real', 'e_reactive', 'v_rms', 'i_rms'] : ['e_real', 'e_reactive', 'v_rms_sum', 'i_rms_sum']).map(sumArrays);
+      : (kind === 'readings' ? READING_ARRAYS : PENDING_VALUES).map(sumArrays);
   return `select device_id, ${bucketExpression(width, column)} as bucket, tenant_id, ${readings} as readings, sum(duration) as duration,
     ${eReal} as e_real, ${eReactive} as e_reactive, ${vRms} as v_rms_sum, ${iRms} as i_rms_sum,
     ${frequencySum} as frequency_sum, ${frequencyCount} as frequency_count
@@ -105,7 +107,7 @@ export function rollupUpserts(source: string, kind: 'readings' | 'sums' = 'readi
 export const pendingInsert = (source: string): string => `pending as (
   insert into ${PENDING_TABLE} (${PENDING_COLUMNS.join(', ')})
   select device_id, ts, tenant_id, 1, duration, cardinality(e_real),
-    ${['e_real', 'e_reactive', 'v_rms', 'i_rms'].flatMap((array) => channels.map((i) => `${array}[${i}]`)).join(', ')},
+    ${READING_ARRAYS.flatMap((array) => channels.map((i) => `${array}[${i}]`)).join(', ')},
     coalesce(frequency, 0), (frequency is not null)::int, (hashtext(device_id) & ${PENDING_PARTS - 1})::smallint
   from ${source}
 )`;

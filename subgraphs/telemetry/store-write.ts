@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { packArchive, type ArchiveCodec } from './archive';
 import { BinaryCopyWriter, uuidField } from './copy-binary';
 import { readingKey, type DeadLetter, type IncomingReading } from './reading';
-import { PENDING_COLUMNS, PENDING_PARTS, PENDING_TABLE, pendingInsert, pendingValueColumns, rollupUpserts } from './rollups';
+import { MAX_CHANNELS, PENDING_COLUMNS, PENDING_PARTS, PENDING_TABLE, pendingInsert, rollupUpserts } from './rollups';
 
 export type Outcome = 'stored' | 'duplicate' | 'replay';
 
@@ -290,12 +290,9 @@ async function storeDirect(client: PoolClient, readings: readonly IncomingReadin
 const ROW_BYTES = 600;
 const DELTA_BYTES = 500;
 
-/** How many columns each per-channel value has in the parked deltas. */
-const CHANNEL_COLUMNS = pendingValueColumns('e_real').length;
-
 /** One per-channel value of a parked delta: its channels' values, then NULL in the unused columns. */
 function channelColumns(writer: BinaryCopyWriter, values: readonly number[]): void {
-  for (let i = 0; i < CHANNEL_COLUMNS; i += 1) writer.float8(i < values.length ? values[i]! : null);
+  for (let i = 0; i < MAX_CHANNELS; i += 1) writer.float8(i < values.length ? values[i]! : null);
 }
 
 /** Runs a `COPY ... FROM STDIN` with all of its input at hand (text or binary format). */

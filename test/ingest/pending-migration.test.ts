@@ -1,8 +1,6 @@
 import pg from 'pg';
-import { runner } from 'node-pg-migrate';
-import { migrate } from '../../lib/migrate';
+import { migrate, migratePart } from '../../lib/migrate';
 import { dropDatabase } from '../../lib/postgres';
-import { fromRoot } from '../../lib/paths';
 import { foldRollups } from '../../subgraphs/telemetry/rollup-fold';
 import { testConfig } from '../helpers/config';
 
@@ -19,17 +17,7 @@ async function migrateTelemetry(direction: 'up' | 'down', count: number): Promis
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await runner({
-      dbClient: client,
-      dir: fromRoot('subgraphs/telemetry/migrations'),
-      direction,
-      count,
-      migrationsTable: 'migrations',
-      migrationsSchema: 'telemetry',
-      schema: 'telemetry',
-      singleTransaction: true,
-      log: () => undefined,
-    });
+    await migratePart(client, 'telemetry', { direction, count });
   } finally {
     await client.end();
   }
