@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     children.push(simulator);
     if (values.profile) log(`profiles in ${values.profile}: worker pid ${workers.map((w) => w.pid).join(', ')}, simulator pid ${simulator.pid}`);
     const cpuBefore = Object.fromEntries(Object.entries(cpuOf).map(([name, read]) => [name, read()]));
+    const walBefore = await walState(pool);
     let simulatorCpu = 0;
     const startedAt = Date.now();
 
@@ -150,6 +151,7 @@ async function main(): Promise<void> {
     const cpu = Object.fromEntries(
       Object.entries(cpuOf).map(([name, read]) => [name, round((read() - cpuBefore[name]!) / drainedSeconds)]),
     );
+    const walAfter = await walState(pool);
     const allMetrics = await workerMetrics();
     const metric = (name: string) => sumOf(allMetrics, name);
     const metrics = allMetrics.join('\n');
@@ -184,6 +186,14 @@ async function main(): Promise<void> {
           meanCommitMs: round((metric('cypernex_ingest_batch_seconds_sum') / batches) * 1000),
         },
         cpuCoresAveraged: { ...cpu, simulator: round(simulatorCpu / publishSeconds) },
+        // the whole server's WAL over the run (other databases' writes included): full-page
+        // images after every checkpoint are most of it when checkpoints come often
+        postgres: {
+          walBytesPerReading: Math.round(Number(walAfter.lsn - walBefore.lsn) / stored),
+          checkpoints: walAfter.checkpoints - walBefore.checkpoints,
+          maxWalSize: walAfter.maxWalSize,
+          sharedBuffers: walAfter.sharedBuffers,
+        },
         machine: {
           cpus: os.cpus().length,
           model: os.cpus()[0]?.model,
@@ -254,6 +264,17 @@ async function startProbe(pool: ReturnType<typeof createPool>, masterKey: Buffer
       await client.endAsync();
     },
   };
+}
+
+/** The server's WAL position (bytes), checkpoints so far, and the settings that pace them. */
+async function walState(pool: ReturnType<typeof createPool>) {
+  const { rows } = await pool.query<{ lsn: string; checkpoints: number; max_wal_size: string; shared_buffers: string }>(
+    `select (pg_current_wal_lsn() - '0/0')::text as lsn, (checkpoints_timed + checkpoints_req)::int as checkpoints,
+       current_setting('max_wal_size') as max_wal_size, current_setting('shared_buffers') as shared_buffers
+     from pg_stat_bgwriter`,
+  );
+  const row = rows[0]!;
+  return { lsn: BigInt(row.lsn.split('.')[0]!), checkpoints: row.checkpoints, maxWalSize: row.max_wal_size, sharedBuffers: row.shared_buffers };
 }
 
 /** How many of these (deviceId, timestamp) 5-second readings are stored. */

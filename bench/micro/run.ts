@@ -1,10 +1,13 @@
 import crypto from 'node:crypto';
+import net from 'node:net';
 import { promisify } from 'node:util';
+import mqtt, { type IPublishPacket } from 'mqtt';
 import zlib from 'node:zlib';
 import pg from 'pg';
 import { seriesJson } from '../../lib/series-json';
 import { PackedSeries, seriesMarker, unpackSeries } from '../../lib/series-wire';
 import { checkCachedMessage } from '../../subgraphs/device/ingest/check-message';
+import { DeferredAcks } from '../../subgraphs/device/ingest/deferred-acks';
 import type { DeviceDirectory } from '../../subgraphs/device/ingest/device-keys';
 import { SequenceWindow } from '../../subgraphs/device/ingest/sequence-window';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
@@ -32,7 +35,11 @@ import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
  *   with the keys in memory (checkCachedMessage), 100,000 of each;
  * - latest: the ingestion worker's update of the newest reading per device in Redis
  *   (`recordLatest`, batches of 5,000 devices), CPU of this process and of Redis per device
- *   (the machine's Redis, keys under a throwaway prefix).
+ *   (the machine's Redis, keys under a throwaway prefix);
+ * - pubacks: the worker's acknowledgement of a committed batch of 5,000 QoS 1 messages, one
+ *   MQTT.js packet each (`_sendPacket`, as until 2026-11-27) against DeferredAcks' single
+ *   write, to a local server that answers CONNECT and discards the rest; CPU of this
+ *   process (encoding and socket writes) per acknowledgement.
  *
  * Prints one JSON line.
  */
@@ -234,10 +241,55 @@ async function latestReadings() {
   }
 }
 
+async function pubacks() {
+  let received = 0;
+  const server = net.createServer((socket) => {
+    socket.once('data', () => socket.write(Buffer.from([0x20, 0x03, 0x00, 0x00, 0x00]))); // CONNACK, MQTT 5
+    socket.on('data', (chunk) => (received += chunk.length));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`, { protocolVersion: 5, reconnectPeriod: 0, keepalive: 0 });
+  const settled = async () => {
+    for (let last = -1; received !== last; ) {
+      last = received;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  try {
+    const batch = 5000;
+    const rounds = 40;
+    const send = (client as unknown as { _sendPacket: (packet: object) => void })._sendPacket.bind(client);
+    const acks = new DeferredAcks(client);
+    const ids = (r: number) => Array.from({ length: batch }, (_, i) => ((r * batch + i) % 65_535) + 1);
+    const totals = { mqttJsPacketEach: 0, oneWrite: 0 };
+    for (let pass = 0; pass < 3; pass += 1) {
+      await settled();
+      let start = cpuMicros();
+      for (let r = 0; r < rounds; r += 1) for (const messageId of ids(r)) send({ cmd: 'puback', messageId, reasonCode: 0 });
+      await settled();
+      totals.mqttJsPacketEach += cpuMicros() - start;
+      start = cpuMicros();
+      for (let r = 0; r < rounds; r += 1) {
+        const releases = ids(r).map((messageId) => acks.hold({ cmd: 'publish', qos: 1, messageId } as IPublishPacket));
+        for (const release of releases) release();
+        await Promise.resolve();
+      }
+      await settled();
+      totals.oneWrite += cpuMicros() - start;
+    }
+    // both timed loops include the 50 ms polls of `settled`, a few µs each
+    const per = (micros: number) => round(micros / (3 * rounds * batch));
+    return { batch, microsecondsPerAck: { mqttJsPacketEach: per(totals.mqttJsPacketEach), oneWrite: per(totals.oneWrite) } };
+  } finally {
+    await client.endAsync(true);
+    server.close();
+  }
+}
+
 const round = (value: number) => Math.round(value * 100) / 100;
 
 async function main(): Promise<void> {
-  console.log(JSON.stringify({ bench: 'micro', node: process.version, archive: [await archive(10), await archive(50)], series: series(), hmac: hmac(), messages: messages(), latest: await latestReadings() }));
+  console.log(JSON.stringify({ bench: 'micro', node: process.version, archive: [await archive(10), await archive(50)], series: series(), hmac: hmac(), messages: messages(), latest: await latestReadings(), pubacks: await pubacks() }));
 }
 
 main().catch((error: unknown) => {

@@ -39,4 +39,37 @@ describe('DeferredAcks flow control', () => {
       await subscriber.endAsync();
     }
   });
+
+  it('acknowledges exactly the released messages to the broker: a resumed session gets only the others again', async () => {
+    const id = crypto.randomBytes(4).toString('hex');
+    const options = { protocolVersion: 5 as const, clientId: `acks-session-${id}`, clean: false, properties: { sessionExpiryInterval: 60 } };
+    const publisher = await mqtt.connectAsync(config.MQTT_URL, { protocolVersion: 5 });
+    let subscriber = await mqtt.connectAsync(config.MQTT_URL, options);
+    try {
+      const acks = new DeferredAcks(subscriber);
+      const held = new Map<string, () => void>();
+      subscriber.on('message', (topic, _payload, packet) => held.set(topic, acks.hold(packet)));
+      await subscriber.subscribeAsync(`acks/${id}/#`, { qos: 1 });
+      const topics = Array.from({ length: 20 }, (_, i) => `acks/${id}/${i}`);
+      await Promise.all(topics.map((topic) => publisher.publishAsync(topic, 'x', { qos: 1 })));
+      await settle();
+      expect(held.size).toBe(20);
+      // released together, as a committed batch is: one write of 12 PUBACKs
+      for (const topic of topics.slice(0, 12)) held.get(topic)!();
+      expect(acks.pending).toBe(8);
+      await settle();
+      await subscriber.endAsync();
+
+      // listening before the session resumes: the broker sends what it kept right after CONNACK
+      const redelivered: string[] = [];
+      subscriber = mqtt.connect(config.MQTT_URL, options);
+      subscriber.on('message', (topic) => redelivered.push(topic));
+      await new Promise((resolve) => subscriber.once('connect', resolve));
+      await settle();
+      expect(redelivered.sort()).toEqual(topics.slice(12).sort());
+    } finally {
+      await publisher.endAsync();
+      await subscriber.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
+    }
+  });
 });

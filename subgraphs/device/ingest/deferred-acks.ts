@@ -15,6 +15,10 @@ type SendPacket = (packet: { cmd: string; messageId?: number; reasonCode?: numbe
  * idempotent writer absorbs. Relies on MQTT.js 5's private `_sendPacket`; the
  * restart and ack tests fail if that changes.
  *
+ * The PUBACKs released together (a committed batch: thousands) go out in one socket
+ * write of 4 bytes each, written here: through MQTT.js each was a packet object, an
+ * encoder run and a write of its own.
+ *
  * Flow control: Mosquitto 2.0.11 does not keep to the Receive Maximum (measured: with 10,
  * every single PUBACK let 10 more messages through, so a worker acknowledging 5,000 at once
  * was sent hundreds of thousands). So once `limit` messages are held, the swallowed
@@ -27,9 +31,11 @@ export class DeferredAcks {
   private readonly send: SendPacket;
   /** MQTT.js's packet pipeline, kept waiting while `limit` messages are held. */
   private paused: (() => void) | null = null;
+  /** Message ids acknowledged since the last write (all on the current connection). */
+  private releasing: number[] = [];
 
   constructor(
-    client: MqttClient,
+    private readonly client: MqttClient,
     private readonly limit = Infinity,
   ) {
     const internals = client as unknown as { _sendPacket: SendPacket };
@@ -46,6 +52,7 @@ export class DeferredAcks {
     client.on('close', () => {
       this.generation += 1;
       this.held.clear();
+      this.releasing = [];
       this.resume();
     });
   }
@@ -58,10 +65,31 @@ export class DeferredAcks {
     this.held.add(messageId);
     return () => {
       if (generation !== this.generation || !this.held.delete(messageId)) return;
-      this.send({ cmd: 'puback', messageId, reasonCode: 0 });
-      if (this.held.size < this.limit) this.resume();
+      this.releasing.push(messageId);
+      if (this.releasing.length === 1) queueMicrotask(this.writeAcks);
     };
   }
+
+  /**
+   * PUBACK with reason Success and no properties: fixed header, remaining length 2, packet
+   * id (MQTT 5 §3.4.2.1 lets both the reason code and the properties be left out; MQTT
+   * 3.1.1 has neither).
+   */
+  private readonly writeAcks = (): void => {
+    const ids = this.releasing;
+    this.releasing = [];
+    const stream = this.client.stream;
+    if (ids.length > 0 && this.client.connected && stream?.writable) {
+      const packets = Buffer.allocUnsafe(ids.length * 4);
+      ids.forEach((id, i) => {
+        packets[i * 4] = 0x40;
+        packets[i * 4 + 1] = 2;
+        packets.writeUInt16BE(id, i * 4 + 2);
+      });
+      stream.write(packets);
+    }
+    if (this.held.size < this.limit) this.resume();
+  };
 
   get pending(): number {
     return this.held.size;
