@@ -158,7 +158,16 @@ async function main(): Promise<void> {
     const received = [...metrics.matchAll(/^cypernex_ingest_messages_received_total\{[^}]*\} ([0-9.e+-]+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
     const batches = metric('cypernex_ingest_batch_size_count');
     const deadLetters = Number((await pool.query('select count(*) as n from telemetry.dead_letters')).rows[0].n);
-    const latencies = probe.latencies.sort((a, b) => a - b);
+    const latencies = probe.samples.map((sample) => sample.latencyMs).sort((a, b) => a - b);
+    // when the slowest 1 % were published (seconds into the run), with their latency and the
+    // part of it before the worker received them: a tail that repeats on a period points at
+    // a periodic job (the fold, checkpoints)
+    const slowest = probe.samples
+      .slice()
+      .sort((a, b) => b.latencyMs - a.latencyMs)
+      .slice(0, Math.max(1, Math.ceil(latencies.length / 100)))
+      .sort((a, b) => a.publishedAt - b.publishedAt)
+      .map((sample) => [round((sample.publishedAt - startedAt) / 1000), sample.latencyMs, sample.receivedMs]);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
     console.log(
       JSON.stringify({
@@ -175,7 +184,7 @@ async function main(): Promise<void> {
         offeredPerSecond: round(published / publishSeconds),
         storedPerSecond: round(stored / drainedSeconds),
         catchUpSeconds: round(drainedSeconds - publishSeconds),
-        publishToQueryableMs: { samples: latencies.length, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? null },
+        publishToQueryableMs: { samples: latencies.length, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? null, slowest },
         worker: {
           processes: workerCount,
           // more than published + probes means redeliveries
@@ -220,7 +229,9 @@ async function startProbe(pool: ReturnType<typeof createPool>, masterKey: Buffer
   const probeIds = devices.map((device) => device.deviceId);
   const client = await mqtt.connectAsync(mqttUrl, { protocolVersion: 5 });
   const pending = new Map<string, { publishedAt: number; timestamp: number }>();
-  const latencies: number[] = [];
+  // receivedMs: publish → the worker's receipt (the reading's received_at); the rest of
+  // latencyMs is batching, the commit and this poll
+  const samples: { publishedAt: number; latencyMs: number; receivedMs: number }[] = [];
   const publishing = setInterval(() => {
     const timestamp = Math.floor(Date.now() / 1000);
     for (const device of devices) {
@@ -239,15 +250,16 @@ async function startProbe(pool: ReturnType<typeof createPool>, masterKey: Buffer
       // By device id, through the primary key: filtering on `region` scanned the whole day
       // partition (millions of rows, with parallel workers) 20 times a second, and took CPU
       // from the ingestion it measures.
-      const { rows } = await pool.query<{ key: string }>(
-        "select device_id || '|' || extract(epoch from ts)::int8 as key from telemetry.readings where device_id = any($2::text[]) and ts >= to_timestamp($1)",
+      const { rows } = await pool.query<{ key: string; received_ms: number }>(
+        `select device_id || '|' || extract(epoch from ts)::int8 as key, (extract(epoch from received_at) * 1000)::float8 as received_ms
+         from telemetry.readings where device_id = any($2::text[]) and ts >= to_timestamp($1)`,
         [oldest, probeIds],
       );
       const now = Date.now();
       for (const row of rows) {
         const awaited = pending.get(row.key);
         if (awaited !== undefined) {
-          latencies.push(now - awaited.publishedAt);
+          samples.push({ publishedAt: awaited.publishedAt, latencyMs: now - awaited.publishedAt, receivedMs: Math.round(row.received_ms - awaited.publishedAt) });
           pending.delete(row.key);
         }
       }
@@ -255,7 +267,7 @@ async function startProbe(pool: ReturnType<typeof createPool>, masterKey: Buffer
     }
   })();
   return {
-    latencies,
+    samples,
     async stop() {
       clearInterval(publishing);
       await new Promise((resolve) => setTimeout(resolve, 3000));
