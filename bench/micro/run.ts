@@ -1,16 +1,18 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import { promisify } from 'node:util';
-import mqtt, { type IPublishPacket } from 'mqtt';
+import { Duplex } from 'node:stream';
+import mqtt from 'mqtt';
 import zlib from 'node:zlib';
 import pg from 'pg';
 import { seriesJson } from '../../lib/series-json';
 import { PackedSeries, seriesMarker, unpackSeries } from '../../lib/series-wire';
 import { checkCachedMessage } from '../../subgraphs/device/ingest/check-message';
-import { DeferredAcks } from '../../subgraphs/device/ingest/deferred-acks';
 import type { DeviceDirectory } from '../../subgraphs/device/ingest/device-keys';
+import { PublishReader } from '../../subgraphs/device/ingest/publish-reader';
 import { SequenceWindow } from '../../subgraphs/device/ingest/sequence-window';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
+import { publishHeader } from '../../subgraphs/device/mqtt-wire';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { ARCHIVE_DEFLATE_OPTIONS, packArchive } from '../../subgraphs/telemetry/archive';
 import { latestKey, recordLatest } from '../../subgraphs/telemetry/latest-store';
@@ -36,10 +38,12 @@ import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
  * - latest: the ingestion worker's update of the newest reading per device in Redis
  *   (`recordLatest`, batches of 5,000 devices), CPU of this process and of Redis per device
  *   (the machine's Redis, keys under a throwaway prefix);
- * - pubacks: the worker's acknowledgement of a committed batch of 5,000 QoS 1 messages, one
- *   MQTT.js packet each (`_sendPacket`, as until 2026-11-27) against DeferredAcks' single
- *   write, to a local server that answers CONNECT and discards the rest; CPU of this
- *   process (encoding and socket writes) per acknowledgement.
+ * - publishes: the worker's reading of QoS 1 PUBLISH packets as Mosquitto sends them
+ *   (topic, packet id, the `mac` user property, a reading's payload; 100,000 in one write
+ *   from a local server), through MQTT.js (mqtt-packet's parser, the packet pipeline and
+ *   the 'message' event; its PUBACKs left out, as the worker's own were)
+ *   against PublishReader (mqtt-wire.ts); CPU of this process per message, the server's
+ *   write included in both.
  *
  * Prints one JSON line.
  */
@@ -241,47 +245,54 @@ async function latestReadings() {
   }
 }
 
-async function pubacks() {
-  let received = 0;
+async function publishes() {
+  const count = 100_000;
+  const body = payload(1);
+  const mac = crypto.randomBytes(32).toString('base64url');
+  const packets = Buffer.concat(
+    Array.from({ length: count }, (_, i) => [publishHeader(telemetryTopic('bench', `D${100_000_000_000 + (i % 10_000)}`, 'se'), body.length, 1, (i % 65_535) + 1, mac), body]).flat(),
+  );
+  let send: (() => void) | null = null;
   const server = net.createServer((socket) => {
     socket.once('data', () => socket.write(Buffer.from([0x20, 0x03, 0x00, 0x00, 0x00]))); // CONNACK, MQTT 5
-    socket.on('data', (chunk) => (received += chunk.length));
+    send = () => socket.write(packets);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`, { protocolVersion: 5, reconnectPeriod: 0, keepalive: 0 });
-  const settled = async () => {
-    for (let last = -1; received !== last; ) {
-      last = received;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  let received = 0;
+  const onMessage = () => (received += 1);
+  const mqttJs = await mqtt.connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0, keepalive: 0, log: () => undefined });
+  // the worker's PUBACKs did not go through MQTT.js's encoder: left out here too
+  const internals = mqttJs as unknown as { _sendPacket: (packet: { cmd: string }, cb?: () => void) => void };
+  const sendPacket = internals._sendPacket.bind(mqttJs);
+  internals._sendPacket = (packet, cb) => (packet.cmd === 'puback' ? cb?.() : sendPacket(packet, cb));
+  mqttJs.on('message', onMessage);
+  const sendToMqttJs = send!;
+  const readerClient = mqtt.connect(url, { protocolVersion: 5, reconnectPeriod: 0, keepalive: 0, manualConnect: true, log: () => undefined });
+  const internalsReader = readerClient as unknown as { streamBuilder: (client: unknown) => Duplex };
+  const build = internalsReader.streamBuilder;
+  internalsReader.streamBuilder = (client) => new PublishReader(build(client), onMessage);
+  readerClient.connect();
+  await new Promise((resolve) => readerClient.once('connect', resolve));
+  const sendToReader = send!;
+  const receive = async (write: () => void) => {
+    received = 0;
+    const start = cpuMicros();
+    write();
+    while (received < count) await new Promise(setImmediate);
+    return cpuMicros() - start;
   };
   try {
-    const batch = 5000;
-    const rounds = 40;
-    const send = (client as unknown as { _sendPacket: (packet: object) => void })._sendPacket.bind(client);
-    const acks = new DeferredAcks(client);
-    const ids = (r: number) => Array.from({ length: batch }, (_, i) => ((r * batch + i) % 65_535) + 1);
-    const totals = { mqttJsPacketEach: 0, oneWrite: 0 };
+    const totals = { mqttJs: 0, publishReader: 0 };
     for (let pass = 0; pass < 3; pass += 1) {
-      await settled();
-      let start = cpuMicros();
-      for (let r = 0; r < rounds; r += 1) for (const messageId of ids(r)) send({ cmd: 'puback', messageId, reasonCode: 0 });
-      await settled();
-      totals.mqttJsPacketEach += cpuMicros() - start;
-      start = cpuMicros();
-      for (let r = 0; r < rounds; r += 1) {
-        const releases = ids(r).map((messageId) => acks.hold({ cmd: 'publish', qos: 1, messageId } as IPublishPacket));
-        for (const release of releases) release();
-        await Promise.resolve();
-      }
-      await settled();
-      totals.oneWrite += cpuMicros() - start;
+      totals.mqttJs += await receive(sendToMqttJs);
+      totals.publishReader += await receive(sendToReader);
     }
-    // both timed loops include the 50 ms polls of `settled`, a few µs each
-    const per = (micros: number) => round(micros / (3 * rounds * batch));
-    return { batch, microsecondsPerAck: { mqttJsPacketEach: per(totals.mqttJsPacketEach), oneWrite: per(totals.oneWrite) } };
+    const per = (micros: number) => round(micros / (3 * count));
+    return { messages: count, payloadBytes: body.length, microsecondsPerMessage: { mqttJs: per(totals.mqttJs), publishReader: per(totals.publishReader) } };
   } finally {
-    await client.endAsync(true);
+    await mqttJs.endAsync(true);
+    await readerClient.endAsync(true);
     server.close();
   }
 }
@@ -289,7 +300,7 @@ async function pubacks() {
 const round = (value: number) => Math.round(value * 100) / 100;
 
 async function main(): Promise<void> {
-  console.log(JSON.stringify({ bench: 'micro', node: process.version, archive: [await archive(10), await archive(50)], series: series(), hmac: hmac(), messages: messages(), latest: await latestReadings(), pubacks: await pubacks() }));
+  console.log(JSON.stringify({ bench: 'micro', node: process.version, archive: [await archive(10), await archive(50)], series: series(), hmac: hmac(), messages: messages(), latest: await latestReadings(), publishes: await publishes() }));
 }
 
 main().catch((error: unknown) => {

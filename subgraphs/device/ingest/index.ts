@@ -13,9 +13,9 @@ import { PENDING_PARTS } from '../../telemetry/rollups';
 import { REPLAY_LOOKBACK_MS } from '../../telemetry/store-write';
 import { Batcher } from './batcher';
 import { checkCachedMessage, checkMessage, type CheckOptions, type Deferred, type IncomingMessage, type Verdict } from './check-message';
-import { DeferredAcks } from './deferred-acks';
 import { DeviceDirectory } from './device-keys';
 import { createIngestMetrics, type IngestMetrics } from './metrics';
+import { readPublishes, type PublishReader } from './publish-reader';
 import { SequenceWindow } from './sequence-window';
 import { parseTopic, subscriptionFilter } from './topics';
 import { HEARTBEAT_MS, recordStopped, recordWorker } from './worker-registry';
@@ -138,7 +138,7 @@ export function createIngestWorker(deps: {
     maxAgeSeconds: REPLAY_LOOKBACK_MS / 1000 - 86_400,
   };
   let client: MqttClient | null = null;
-  let acks: DeferredAcks | null = null;
+  let connection: { current(): PublishReader | null } | null = null;
   let stopping = false;
   let subscribed = false;
   const timers: NodeJS.Timeout[] = [];
@@ -189,7 +189,7 @@ export function createIngestWorker(deps: {
   return {
     metrics,
     connected: () => Boolean(client?.connected && subscribed),
-    unacknowledged: () => acks?.pending ?? 0,
+    unacknowledged: () => connection?.current()?.pending ?? 0,
 
     async start() {
       await ensurePartitions(pool);
@@ -207,13 +207,13 @@ export function createIngestWorker(deps: {
         connectTimeout: 5000,
         keepalive: 30,
         resubscribe: false,
+        // every connection goes through a PublishReader, set up before the first one
+        manualConnect: true,
         // MQTT.js's debug logging (DEBUG=mqttjs*) checks whether it is on for every packet,
         // a cost on the hot path; it stays available when asked for
         ...(process.env.DEBUG ? {} : { log: () => undefined }),
       });
       client = mqttClient;
-      const held = new DeferredAcks(mqttClient, options.receiveMaximum);
-      acks = held;
       const filter = subscriptionFilter(options.group, options.region);
       mqttClient.on('error', (error) => logger.warn({ err: error }, 'ingest: mqtt error'));
       mqttClient.on('close', () => {
@@ -223,32 +223,36 @@ export function createIngestWorker(deps: {
       // but a PINGRESP queues behind every PUBLISH the broker wrote before it (tens of
       // thousands under load, read at the pace of commits): a reconnect then made the broker
       // redeliver everything unacknowledged (measured: 130,000 duplicates in a 120 s run).
-      // A packet that arrives proves the connection alive as well as a PINGRESP does.
-      let lastPacketAt = 0;
-      mqttClient.on('packetreceive', () => {
-        const now = Date.now();
-        if (now - lastPacketAt < 1000) return;
-        lastPacketAt = now;
-        mqttClient.reschedulePing(true);
-      });
-      mqttClient.on('message', (topic, payload, packet) => {
-        const ack = held.hold(packet);
-        // while stopping nothing is acknowledged: the broker redelivers on the next session
-        if (stopping) return;
-        const parsed = parseTopic(topic);
-        metrics.countReceived(parsed?.kind ?? 'unknown');
-        // a device whose keys are in memory is judged at once; the rest (keys to load, a
-        // MAC to retry after a key reload, anything that throws) go the waiting way
-        const receivedAt = new Date();
-        let verdict: Verdict | Deferred;
-        try {
-          verdict = checkCachedMessage({ topic, parsed, payload, mac: packet.properties?.userProperties?.mac, receivedAt }, checks);
-        } catch {
-          verdict = 'load-keys';
-        }
-        if (typeof verdict === 'object') batcher.add(verdict, ack, receivedAt.getTime());
-        else void handle({ topic, parsed, payload, mac: packet.properties?.userProperties?.mac, receivedAt }, verdict, ack);
-      });
+      // A message that arrives proves the connection alive as well as a PINGRESP does.
+      let lastPublishAt = 0;
+      connection = readPublishes(
+        mqttClient,
+        (publish, reader) => {
+          const ack = reader.hold(publish);
+          // while stopping nothing is acknowledged: the broker redelivers on the next session
+          if (stopping) return;
+          const receivedAt = new Date();
+          const now = receivedAt.getTime();
+          if (now - lastPublishAt >= 1000) {
+            lastPublishAt = now;
+            mqttClient.reschedulePing(true);
+          }
+          const { topic, payload, mac } = publish;
+          const parsed = parseTopic(topic);
+          metrics.countReceived(parsed?.kind ?? 'unknown');
+          // a device whose keys are in memory is judged at once; the rest (keys to load, a
+          // MAC to retry after a key reload, anything that throws) go the waiting way
+          let verdict: Verdict | Deferred;
+          try {
+            verdict = checkCachedMessage({ topic, parsed, payload, mac, receivedAt }, checks);
+          } catch {
+            verdict = 'load-keys';
+          }
+          if (typeof verdict === 'object') batcher.add(verdict, ack, now);
+          else void handle({ topic, parsed, payload, mac, receivedAt }, verdict, ack);
+        },
+        options.receiveMaximum,
+      );
       const ready = new Promise<void>((resolve, reject) => {
         const timeout = setTimeout(() => reject(new Error(`no MQTT connection within 5 s (${config.MQTT_URL})`)), 5000);
         mqttClient.on('connect', () => {
@@ -275,6 +279,7 @@ export function createIngestWorker(deps: {
           });
         });
       });
+      mqttClient.connect();
       try {
         await ready;
       } catch (error) {

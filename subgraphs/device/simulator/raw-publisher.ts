@@ -1,5 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import { nextPacket, publishHeader, readVarint, varintLength, writeVarint } from '../mqtt-wire';
 
 /**
  * The simulator's telemetry connection: a minimal MQTT 5 client that only connects,
@@ -28,8 +29,6 @@ const CONNACK = 0x20;
 const PUBACK = 0x40;
 const PINGRESP = 0xd0;
 const DISCONNECT = 0xe0;
-const USER_PROPERTY = 0x26;
-const MAC_KEY = Buffer.from([0, 3, 0x6d, 0x61, 0x63]); // "mac" as an MQTT string
 
 export class RawPublisher {
   private socket: net.Socket | null = null;
@@ -74,26 +73,12 @@ export class RawPublisher {
       done(new Error('mqtt: not connected'));
       return;
     }
-    const topicBytes = Buffer.byteLength(topic);
-    const macBytes = Buffer.byteLength(mac);
-    const properties = 1 + MAC_KEY.length + 2 + macBytes;
-    const variable = 2 + topicBytes + (qos ? 2 : 0) + varintLength(properties) + properties;
-    const remaining = variable + payload.length;
-    const packet = Buffer.allocUnsafe(1 + varintLength(remaining) + variable);
-    let at = packet.writeUInt8(0x30 | (qos << 1), 0);
-    at = writeVarint(packet, remaining, at);
-    at = packet.writeUInt16BE(topicBytes, at);
-    at += packet.write(topic, at, 'utf8');
+    let messageId = 0;
     if (qos) {
-      const id = this.allocateId();
-      at = packet.writeUInt16BE(id, at);
-      this.pending.set(id, done);
+      messageId = this.allocateId();
+      this.pending.set(messageId, done);
     }
-    at = writeVarint(packet, properties, at);
-    at = packet.writeUInt8(USER_PROPERTY, at);
-    at += MAC_KEY.copy(packet, at);
-    at = packet.writeUInt16BE(macBytes, at);
-    packet.write(mac, at, 'utf8');
+    const packet = publishHeader(topic, payload.length, qos, messageId, mac);
     this.chunks.push(packet, payload);
     // QoS 0 has no acknowledgement: done once the socket took it
     if (!qos) this.flushCallbacks.push(done);
@@ -159,12 +144,13 @@ export class RawPublisher {
         if (!packet) return;
         socket.off('data', onData);
         socket.off('error', fail);
+        const body = this.received.subarray(packet.bodyStart, packet.end);
         this.received = this.received.subarray(packet.end);
-        if (packet.type !== CONNACK || packet.body[1] !== 0) {
-          fail(new Error(`mqtt: connection refused (CONNACK reason ${packet.body[1] ?? 'missing'})`));
+        if ((packet.header & 0xf0) !== CONNACK || body[1] !== 0) {
+          fail(new Error(`mqtt: connection refused (CONNACK reason ${body[1] ?? 'missing'})`));
           return;
         }
-        const properties = connackProperties(packet.body);
+        const properties = connackProperties(body);
         this.receiveMaximum = properties.receiveMaximum ?? 0xffff;
         if (properties.serverKeepalive !== undefined) keepalive = properties.serverKeepalive;
         resolve();
@@ -186,18 +172,20 @@ export class RawPublisher {
   private onData(chunk: Buffer): void {
     this.received = this.received.length ? Buffer.concat([this.received, chunk]) : chunk;
     for (let packet = nextPacket(this.received); packet; packet = nextPacket(this.received)) {
+      const type = packet.header & 0xf0;
+      const body = this.received.subarray(packet.bodyStart, packet.end);
       this.received = this.received.subarray(packet.end);
-      if (packet.type === PUBACK) {
-        const id = packet.body.readUInt16BE(0);
-        const reason = packet.body.length > 2 ? packet.body[2]! : 0;
+      if (type === PUBACK) {
+        const id = body.readUInt16BE(0);
+        const reason = body.length > 2 ? body[2]! : 0;
         const done = this.pending.get(id);
         this.pending.delete(id);
         done?.(reason >= 0x80 ? new Error(`mqtt: publish refused (PUBACK reason ${reason})`) : undefined);
-      } else if (packet.type === DISCONNECT) {
-        this.options.onError?.(new Error(`mqtt: broker disconnected (reason ${packet.body[0] ?? 0})`));
+      } else if (type === DISCONNECT) {
+        this.options.onError?.(new Error(`mqtt: broker disconnected (reason ${body[0] ?? 0})`));
         this.socket?.destroy();
-      } else if (packet.type !== PINGRESP) {
-        this.options.onError?.(new Error(`mqtt: unexpected packet type ${packet.type >> 4}`));
+      } else if (type !== PINGRESP) {
+        this.options.onError?.(new Error(`mqtt: unexpected packet type ${type >> 4}`));
       }
     }
   }
@@ -248,40 +236,4 @@ function connackProperties(body: Buffer): { receiveMaximum?: number; serverKeepa
     else for (let strings = -size; strings > 0; strings -= 1) at += 2 + body.readUInt16BE(at);
   }
   return found;
-}
-
-/** The next whole packet in `buffer`: its type byte (high nibble), body and where it ends. */
-function nextPacket(buffer: Buffer): { type: number; body: Buffer; end: number } | null {
-  const length = readVarint(buffer, 1);
-  if (!length || buffer.length < length.at + length.value) return null;
-  const end = length.at + length.value;
-  return { type: buffer[0]! & 0xf0, body: buffer.subarray(length.at, end), end };
-}
-
-/** An MQTT variable byte integer at `at`, and where it ends; null when `buffer` ends first. */
-function readVarint(buffer: Buffer, at: number): { value: number; at: number } | null {
-  let value = 0;
-  for (let multiplier = 1; ; multiplier *= 128) {
-    if (multiplier > 128 ** 3) throw new Error('mqtt: malformed variable byte integer');
-    if (at >= buffer.length) return null;
-    const byte = buffer[at]!;
-    at += 1;
-    value += (byte & 0x7f) * multiplier;
-    if ((byte & 0x80) === 0) return { value, at };
-  }
-}
-
-function varintLength(value: number): number {
-  return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
-}
-
-function writeVarint(buffer: Buffer, value: number, at: number): number {
-  let rest = value;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    at = buffer.writeUInt8(byte, at);
-  } while (rest > 0);
-  return at;
 }

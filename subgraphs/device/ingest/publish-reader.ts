@@ -1,0 +1,184 @@
+import { Duplex } from 'node:stream';
+import type { MqttClient } from 'mqtt';
+import { PUBLISH, nextPacket, readPublish, readVarint, type Publish } from '../mqtt-wire';
+
+/**
+ * One connection to the broker, between the socket and MQTT.js: PUBLISH packets are taken
+ * out and handed to `onPublish` (publish-frame.ts says why); every other packet passes to
+ * MQTT.js untouched, and what MQTT.js writes goes to the socket.
+ *
+ * A QoS 1 message is acknowledged only when `hold()`'s release is called (after its batch
+ * commits), and only on the connection that received it: after a disconnect the broker
+ * redelivers what was not acknowledged (MQTT 5 §4.4), which the idempotent writer absorbs.
+ * The PUBACKs released together (a committed batch: thousands) go out in one write.
+ *
+ * Flow control: Mosquitto 2.0.11 does not keep to the Receive Maximum (measured: with 10,
+ * every single PUBACK let 10 more messages through, so a worker acknowledging 5,000 at
+ * once was sent hundreds of thousands). So while `limit` messages are held the socket is
+ * not read, and TCP holds the broker back until a commit releases enough of them.
+ */
+export class PublishReader extends Duplex {
+  private readonly held = new Set<number>();
+  /** Packet ids released since the last write. */
+  private releasing: number[] = [];
+  /** Bytes of a packet not yet complete. */
+  private partial: Buffer | null = null;
+  private heldBack = false;
+  private mqttJsBehind = false;
+
+  constructor(
+    private readonly socket: Duplex,
+    private readonly onPublish: (publish: Publish, reader: PublishReader) => void,
+    private readonly limit = Infinity,
+  ) {
+    super({ allowHalfOpen: false });
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('end', () => this.push(null));
+    socket.on('error', (error) => this.destroy(error));
+    socket.on('close', () => this.destroy());
+    // the TLS builder's `secureConnect` and the like stay on the socket; MQTT.js only reads and writes
+    socket.on('drain', () => this.emit('drain'));
+  }
+
+  /** The release of a received message: its PUBACK, sent when called (a no-op for QoS 0 and after a disconnect). */
+  hold(publish: Publish): () => void {
+    if (publish.qos !== 1) return noop;
+    const id = publish.messageId;
+    this.held.add(id);
+    if (this.held.size >= this.limit) this.holdBack(true);
+    return () => {
+      if (this.destroyed || !this.held.delete(id)) return;
+      this.releasing.push(id);
+      if (this.releasing.length === 1) queueMicrotask(this.writeAcks);
+    };
+  }
+
+  /** QoS 1 messages received on this connection and not yet released. */
+  get pending(): number {
+    return this.held.size;
+  }
+
+  /** True while the socket is left unread because `limit` messages are held. */
+  get pausing(): boolean {
+    return this.heldBack;
+  }
+
+  override _read(): void {
+    this.mqttJsBehind = false;
+    this.resumeIfFree();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.socket.write(chunk, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.socket.end(callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.held.clear();
+    this.releasing = [];
+    this.socket.destroy();
+    callback(error);
+  }
+
+  private receive(chunk: Buffer): void {
+    let bytes = chunk;
+    let offset = 0;
+    try {
+      if (this.partial) {
+        const [joined, rest] = joinPartial(this.partial, chunk);
+        if (!rest) {
+          this.partial = joined;
+          return;
+        }
+        this.partial = null;
+        this.handleFrames(joined, 0);
+        bytes = rest;
+      }
+      offset = this.handleFrames(bytes, offset);
+    } catch (error) {
+      this.destroy(error as Error);
+      return;
+    }
+    // copied: a reference would keep the whole read alive
+    if (offset < bytes.length && !this.destroyed) this.partial = Buffer.from(bytes.subarray(offset));
+  }
+
+  /** Handles the whole packets from `offset`; returns where the first incomplete one starts. */
+  private handleFrames(bytes: Buffer, offset: number): number {
+    for (let packet = nextPacket(bytes, offset); packet; packet = nextPacket(bytes, offset)) {
+      if (packet.header >> 4 === PUBLISH) this.onPublish(readPublish(bytes, packet), this);
+      else if (!this.push(bytes.subarray(offset, packet.end))) {
+        this.mqttJsBehind = true;
+        this.socket.pause();
+      }
+      offset = packet.end;
+      if (this.destroyed) break;
+    }
+    return offset;
+  }
+
+  /**
+   * PUBACK, reason Success, no properties: fixed header, remaining length 2, packet id
+   * (MQTT 5 §3.4.2.1 lets both the reason code and the properties be left out).
+   */
+  private readonly writeAcks = (): void => {
+    const ids = this.releasing;
+    this.releasing = [];
+    if (ids.length > 0 && !this.destroyed && this.socket.writable) {
+      const packets = Buffer.allocUnsafe(ids.length * 4);
+      for (let i = 0; i < ids.length; i += 1) {
+        packets[i * 4] = 0x40;
+        packets[i * 4 + 1] = 2;
+        packets.writeUInt16BE(ids[i]!, i * 4 + 2);
+      }
+      this.socket.write(packets);
+    }
+    if (this.held.size < this.limit) this.holdBack(false);
+  };
+
+  private holdBack(on: boolean): void {
+    if (on === this.heldBack) return;
+    this.heldBack = on;
+    if (on) this.socket.pause();
+    else this.resumeIfFree();
+  }
+
+  private resumeIfFree(): void {
+    if (!this.heldBack && !this.mqttJsBehind && !this.destroyed) this.socket.resume();
+  }
+}
+
+/**
+ * The rest of a packet split across reads: [the packet completed, what follows it], or
+ * [all bytes so far, null] while still incomplete. Copies only the packet, not the read.
+ */
+function joinPartial(partial: Buffer, chunk: Buffer): [Buffer, Buffer | null] {
+  // the fixed header is at most 5 bytes
+  const head = partial.length >= 5 ? partial : Buffer.concat([partial, chunk.subarray(0, 5 - partial.length)]);
+  const length = readVarint(head, 1);
+  const size = length && length.at + length.value;
+  if (!size || partial.length + chunk.length < size) return [Buffer.concat([partial, chunk]), null];
+  const need = size - partial.length;
+  return [Buffer.concat([partial, chunk.subarray(0, need)]), chunk.subarray(need)];
+}
+
+/**
+ * Puts a PublishReader between MQTT.js and each connection it opens (reconnects included),
+ * whatever the URL's transport (TCP, TLS, WebSocket). The client must be created with
+ * `manualConnect: true`, so that its first connection comes after this, and without topic
+ * aliases; `connect()` it afterwards. The stream builder is the one `mqtt.connect` passes
+ * to the MqttClient constructor, kept as-is on the client.
+ */
+export function readPublishes(client: MqttClient, onPublish: (publish: Publish, reader: PublishReader) => void, limit?: number): { current(): PublishReader | null } {
+  const internals = client as unknown as { streamBuilder: (client: MqttClient) => Duplex };
+  if (typeof internals.streamBuilder !== 'function') throw new Error('mqtt: this MQTT.js version keeps no streamBuilder; the ingest worker cannot read its connection');
+  let current: PublishReader | null = null;
+  const build = internals.streamBuilder;
+  internals.streamBuilder = (c) => (current = new PublishReader(build(c), onPublish, limit));
+  return { current: () => current };
+}
+
+const noop = (): void => undefined;
