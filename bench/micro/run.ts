@@ -15,7 +15,9 @@ import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { publishHeader } from '../../subgraphs/device/mqtt-wire';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { ARCHIVE_DEFLATE_OPTIONS, packArchive } from '../../subgraphs/telemetry/archive';
+import { uuidField } from '../../subgraphs/telemetry/copy-binary';
 import { latestKey, recordLatest } from '../../subgraphs/telemetry/latest-store';
+import { encodeRows } from '../../subgraphs/telemetry/store-write';
 import { loadConfig } from '../../lib/config';
 import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
 
@@ -38,6 +40,10 @@ import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
  * - latest: the ingestion worker's update of the newest reading per device in Redis
  *   (`recordLatest`, batches of 5,000 devices), CPU of this process and of Redis per device
  *   (the machine's Redis, keys under a throwaway prefix);
+ * - copyRows: the worker's binary COPY input for a batch of 5,000 six-channel readings
+ *   (`encodeRows`: the readings and their parked rollup deltas), per reading; and the
+ *   12-byte float8 field most of it is made of, written with Buffer's writeInt32BE and
+ *   writeDoubleBE (as until 2026-11-27) against DataView's setters (copy-binary.ts now);
  * - publishes: the worker's reading of QoS 1 PUBLISH packets as Mosquitto sends them
  *   (topic, packet id, the `mac` user property, a reading's payload; 100,000 in one write
  *   from a local server), through MQTT.js (mqtt-packet's parser, the packet pipeline and
@@ -245,6 +251,51 @@ async function latestReadings() {
   }
 }
 
+function copyRows() {
+  const tenant = uuidField(crypto.randomUUID());
+  const receivedAt = new Date();
+  const values = (scale: number) => Array.from({ length: 6 }, (_, c) => Math.round(Math.random() * scale * (c + 1)) / 10);
+  const placed = Array.from({ length: 5000 }, (_, i) => ({
+    r: {
+      deviceId: `D${100_000_000_000 + i}`, tenantId: '', region: 'bench', bootSeq: 1, seq: i, timestamp: 1_764_115_200 + i, duration: 5, frequency: 50.01,
+      eReal: values(10_000), eReactive: values(5_000), vRMS: values(2_400), iRMS: values(100), topic: '', receivedAt, payload: payload(i), mac: crypto.randomBytes(32), fresh: true,
+    },
+    tenant,
+    archiveId: 1,
+    offset: i * 300,
+  }));
+  const fields = 100_000;
+  const buffer = Buffer.allocUnsafe(fields * 12);
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
+  const timings = {
+    encodeRows: () => encodeRows(placed),
+    float8BufferMethods: () => {
+      for (let i = 0, at = 0; i < fields; i += 1) at = buffer.writeDoubleBE(i * 1.5, buffer.writeInt32BE(8, at));
+    },
+    float8DataView: () => {
+      for (let i = 0, at = 0; i < fields; i += 1, at += 12) {
+        view.setInt32(at, 8);
+        view.setFloat64(at + 4, i * 1.5);
+      }
+    },
+  };
+  const totals = { encodeRows: 0, float8BufferMethods: 0, float8DataView: 0 };
+  const rounds = 40;
+  for (let pass = 0; pass < 4; pass += 1) {
+    for (const [name, run] of Object.entries(timings) as [keyof typeof totals, () => unknown][]) {
+      const start = cpuMicros();
+      for (let r = 0; r < rounds; r += 1) run();
+      // the first pass warms V8 up
+      if (pass > 0) totals[name] += cpuMicros() - start;
+    }
+  }
+  const per = (micros: number, units: number) => round(micros / (3 * rounds * units));
+  return {
+    microsecondsPerReading: { encodeRows: per(totals.encodeRows, placed.length) },
+    nanosecondsPerFloat8Field: { bufferMethods: per(totals.float8BufferMethods * 1000, fields), dataView: per(totals.float8DataView * 1000, fields) },
+  };
+}
+
 async function publishes() {
   const count = 100_000;
   const body = payload(1);
@@ -300,7 +351,7 @@ async function publishes() {
 const round = (value: number) => Math.round(value * 100) / 100;
 
 async function main(): Promise<void> {
-  console.log(JSON.stringify({ bench: 'micro', node: process.version, archive: [await archive(10), await archive(50)], series: series(), hmac: hmac(), messages: messages(), latest: await latestReadings(), publishes: await publishes() }));
+  console.log(JSON.stringify({ bench: 'micro', node: process.version, archive: [await archive(10), await archive(50)], series: series(), hmac: hmac(), messages: messages(), copyRows: copyRows(), latest: await latestReadings(), publishes: await publishes() }));
 }
 
 main().catch((error: unknown) => {

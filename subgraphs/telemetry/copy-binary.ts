@@ -45,73 +45,91 @@ const TWO_32 = 4_294_967_296;
  */
 export class BinaryCopyWriter {
   private buffer: Buffer;
+  /**
+   * The same bytes, for the fixed-size fields: DataView's big-endian setters compile to a
+   * store or two, where Buffer's writeInt32BE and writeDoubleBE go byte by byte (measured
+   * by `node dist/bench/micro/run.js`, copyRows: 20-34 → 2.2 ns per float8 field; a
+   * batch's readings and deltas 5.2-7.3 → 1.3-2.2 µs per reading).
+   */
+  private view: DataView;
   private offset = 0;
 
   constructor(initialBytes = 64 * 1024) {
     this.buffer = Buffer.allocUnsafe(Math.max(initialBytes, 64));
+    this.view = viewOf(this.buffer);
     SIGNATURE.copy(this.buffer, 0);
-    this.buffer.writeInt32BE(0, SIGNATURE.length); // flags
-    this.buffer.writeInt32BE(0, SIGNATURE.length + 4); // header extension length
+    this.view.setInt32(SIGNATURE.length, 0); // flags
+    this.view.setInt32(SIGNATURE.length + 4, 0); // header extension length
     this.offset = SIGNATURE.length + 8;
   }
 
   row(fields: number): this {
     this.reserve(2);
-    this.offset = this.buffer.writeInt16BE(fields, this.offset);
+    this.view.setInt16(this.offset, fields);
+    this.offset += 2;
     return this;
   }
 
   null(): this {
     this.reserve(4);
-    this.offset = this.buffer.writeInt32BE(-1, this.offset);
+    this.view.setInt32(this.offset, -1);
+    this.offset += 4;
     return this;
   }
 
   text(value: string): this {
     const length = Buffer.byteLength(value);
     this.reserve(4 + length);
-    this.offset = this.buffer.writeInt32BE(length, this.offset);
-    this.offset += this.buffer.write(value, this.offset, 'utf8');
+    this.view.setInt32(this.offset, length);
+    this.offset += 4 + this.buffer.write(value, this.offset + 4, 'utf8');
     return this;
   }
 
   /** bytea, or any field already in binary form (a uuid's 16 bytes, an encoded array). */
   bytes(value: Buffer): this {
     this.reserve(4 + value.length);
-    this.offset = this.buffer.writeInt32BE(value.length, this.offset);
-    this.offset += value.copy(this.buffer, this.offset);
+    this.view.setInt32(this.offset, value.length);
+    this.offset += 4 + value.copy(this.buffer, this.offset + 4);
     return this;
   }
 
   int2(value: number): this {
     this.reserve(6);
-    this.offset = this.buffer.writeInt32BE(2, this.offset);
-    this.offset = this.buffer.writeInt16BE(value, this.offset);
+    const { view, offset } = this;
+    view.setInt32(offset, 2);
+    view.setInt16(offset + 4, value);
+    this.offset = offset + 6;
     return this;
   }
 
   int4(value: number): this {
     this.reserve(8);
-    this.offset = this.buffer.writeInt32BE(4, this.offset);
-    this.offset = this.buffer.writeInt32BE(value, this.offset);
+    const { view, offset } = this;
+    view.setInt32(offset, 4);
+    view.setInt32(offset + 4, value);
+    this.offset = offset + 8;
     return this;
   }
 
   /** A safe integer as int8. */
   int8(value: number): this {
     this.reserve(12);
-    this.offset = this.buffer.writeInt32BE(8, this.offset);
+    const { view, offset } = this;
     const high = Math.floor(value / TWO_32);
-    this.offset = this.buffer.writeInt32BE(high, this.offset);
-    this.offset = this.buffer.writeUInt32BE(value - high * TWO_32, this.offset);
+    view.setInt32(offset, 8);
+    view.setInt32(offset + 4, high);
+    view.setUint32(offset + 8, value - high * TWO_32);
+    this.offset = offset + 12;
     return this;
   }
 
   float8(value: number | null): this {
     if (value === null) return this.null();
     this.reserve(12);
-    this.offset = this.buffer.writeInt32BE(8, this.offset);
-    this.offset = this.buffer.writeDoubleBE(value, this.offset);
+    const { view, offset } = this;
+    view.setInt32(offset, 8);
+    view.setFloat64(offset + 4, value);
+    this.offset = offset + 12;
     return this;
   }
 
@@ -124,16 +142,19 @@ export class BinaryCopyWriter {
   float8Array(values: readonly number[]): this {
     const count = values.length;
     this.reserve(24 + 12 * count);
-    const buffer = this.buffer;
-    let offset = buffer.writeInt32BE(20 + 12 * count, this.offset);
-    offset = buffer.writeInt32BE(1, offset); // dimensions
-    offset = buffer.writeInt32BE(0, offset); // has NULLs
-    offset = buffer.writeInt32BE(FLOAT8_OID, offset);
-    offset = buffer.writeInt32BE(count, offset);
-    offset = buffer.writeInt32BE(1, offset); // lower bound
+    const view = this.view;
+    let offset = this.offset;
+    view.setInt32(offset, 20 + 12 * count);
+    view.setInt32(offset + 4, 1); // dimensions
+    view.setInt32(offset + 8, 0); // has NULLs
+    view.setInt32(offset + 12, FLOAT8_OID);
+    view.setInt32(offset + 16, count);
+    view.setInt32(offset + 20, 1); // lower bound
+    offset += 24;
     for (let i = 0; i < count; i += 1) {
-      offset = buffer.writeInt32BE(8, offset);
-      offset = buffer.writeDoubleBE(values[i]!, offset);
+      view.setInt32(offset, 8);
+      view.setFloat64(offset + 4, values[i]!);
+      offset += 12;
     }
     this.offset = offset;
     return this;
@@ -143,16 +164,17 @@ export class BinaryCopyWriter {
   jsonb(json: string): this {
     const length = Buffer.byteLength(json);
     this.reserve(5 + length);
-    this.offset = this.buffer.writeInt32BE(length + 1, this.offset);
-    this.offset = this.buffer.writeUInt8(1, this.offset);
-    this.offset += this.buffer.write(json, this.offset, 'utf8');
+    this.view.setInt32(this.offset, length + 1);
+    this.buffer[this.offset + 4] = 1;
+    this.offset += 5 + this.buffer.write(json, this.offset + 5, 'utf8');
     return this;
   }
 
   /** The finished input: the rows so far and the end-of-data marker. */
   finish(): Buffer {
     this.reserve(2);
-    this.offset = this.buffer.writeInt16BE(-1, this.offset);
+    this.view.setInt16(this.offset, -1);
+    this.offset += 2;
     return this.buffer.subarray(0, this.offset);
   }
 
@@ -161,9 +183,11 @@ export class BinaryCopyWriter {
     const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.offset + bytes));
     this.buffer.copy(grown, 0, 0, this.offset);
     this.buffer = grown;
+    this.view = viewOf(grown);
   }
 }
 
+const viewOf = (buffer: Buffer): DataView => new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
 
 /** A uuid's text form as its 16 bytes. */
 export const uuidField = (uuid: string): Buffer => Buffer.from(uuid.replace(/-/g, ''), 'hex');
