@@ -69,6 +69,28 @@ describe('PublishReader: PUBLISH packets read from the bytes', () => {
     }
   });
 
+  it('reads a PUBLISH of megabytes split over many reads, joining its reads once', () => {
+    const big = publish('telemetry/v1/au/D100000000001/se', 'x'.repeat(3_000_000), 1, 9);
+    const small = publish('telemetry/v1/au/D100000000002/se', 'after', 1, 10);
+    const stream = Buffer.concat([big, small]);
+    const { socket } = fakeSocket();
+    const received: Publish[] = [];
+    new PublishReader(socket, (message) => received.push(message));
+    const concat = jest.spyOn(Buffer, 'concat');
+    try {
+      for (let at = 0; at < stream.length; at += 65_536) socket.emit('data', stream.subarray(at, at + 65_536));
+      // once for the big packet: joining at every read copied it 46 times over
+      expect(concat).toHaveBeenCalledTimes(1);
+    } finally {
+      concat.mockRestore();
+    }
+    expect(received.map((m) => [m.messageId, m.payload.length])).toEqual([
+      [9, 3_000_000],
+      [10, 5],
+    ]);
+    expect(received[0]!.payload.equals(Buffer.from('x'.repeat(3_000_000)))).toBe(true);
+  });
+
   it('skips the other properties a broker may forward and keeps every `mac`', () => {
     const properties = Buffer.concat([
       Buffer.from([0x01, 1]), // payload format indicator

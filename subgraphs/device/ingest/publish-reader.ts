@@ -21,8 +21,8 @@ export class PublishReader extends Duplex {
   private readonly held = new Set<number>();
   /** Packet ids released since the last write. */
   private releasing: number[] = [];
-  /** Bytes of a packet not yet complete. */
-  private partial: Buffer | null = null;
+  /** A packet not yet complete. */
+  private readonly partial = new PartialPacket();
   private heldBack = false;
   private mqttJsBehind = false;
 
@@ -84,26 +84,15 @@ export class PublishReader extends Duplex {
   }
 
   private receive(chunk: Buffer): void {
-    let bytes = chunk;
-    let offset = 0;
     try {
-      if (this.partial) {
-        const [joined, rest] = joinPartial(this.partial, chunk);
-        if (!rest) {
-          this.partial = joined;
-          return;
-        }
-        this.partial = null;
-        this.handleFrames(joined, 0);
-        bytes = rest;
-      }
-      offset = this.handleFrames(bytes, offset);
+      const bytes = this.partial.empty ? chunk : this.partial.add(chunk);
+      if (!bytes) return;
+      const offset = this.handleFrames(bytes, 0);
+      // copied: a reference would keep the whole read alive
+      if (offset < bytes.length && !this.destroyed) this.partial.add(Buffer.from(bytes.subarray(offset)));
     } catch (error) {
       this.destroy(error as Error);
-      return;
     }
-    // copied: a reference would keep the whole read alive
-    if (offset < bytes.length && !this.destroyed) this.partial = Buffer.from(bytes.subarray(offset));
   }
 
   /** Handles the whole packets from `offset`; returns where the first incomplete one starts. */
@@ -152,17 +141,43 @@ export class PublishReader extends Duplex {
 }
 
 /**
- * The rest of a packet split across reads: [the packet completed, what follows it], or
- * [all bytes so far, null] while still incomplete. Copies only the packet, not the read.
+ * A packet split across reads, kept as the reads themselves until it is whole, then joined
+ * once: joining at every read copied a large packet again for each read (quadratic in its
+ * size, and MQTT allows 256 MB).
  */
-function joinPartial(partial: Buffer, chunk: Buffer): [Buffer, Buffer | null] {
-  // the fixed header is at most 5 bytes
-  const head = partial.length >= 5 ? partial : Buffer.concat([partial, chunk.subarray(0, 5 - partial.length)]);
-  const length = readVarint(head, 1);
-  const size = length && length.at + length.value;
-  if (!size || partial.length + chunk.length < size) return [Buffer.concat([partial, chunk]), null];
-  const need = size - partial.length;
-  return [Buffer.concat([partial, chunk.subarray(0, need)]), chunk.subarray(need)];
+class PartialPacket {
+  private chunks: Buffer[] = [];
+  private length = 0;
+  private size: number | null = null;
+
+  get empty(): boolean {
+    return this.length === 0;
+  }
+
+  /** Adds a read; once the packet is whole, returns it joined with what followed it in the read. */
+  add(chunk: Buffer): Buffer | null {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    this.size ??= this.packetSize();
+    if (this.size === null || this.length < this.size) return null;
+    const joined = Buffer.concat(this.chunks, this.length);
+    this.chunks = [];
+    this.length = 0;
+    this.size = null;
+    return joined;
+  }
+
+  /** The whole packet's size, from its fixed header (at most 5 bytes); null while that is incomplete. */
+  private packetSize(): number | null {
+    const head = Buffer.alloc(Math.min(5, this.length));
+    let at = 0;
+    for (const chunk of this.chunks) {
+      if (at === head.length) break;
+      at += chunk.copy(head, at, 0, Math.min(chunk.length, head.length - at));
+    }
+    const length = readVarint(head, 1);
+    return length ? length.at + length.value : null;
+  }
 }
 
 /**
