@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import { promisify } from 'node:util';
-import { Duplex } from 'node:stream';
 import mqtt from 'mqtt';
 import zlib from 'node:zlib';
 import pg from 'pg';
@@ -9,7 +8,7 @@ import { seriesJson } from '../../lib/series-json';
 import { PackedSeries, seriesMarker, unpackSeries } from '../../lib/series-wire';
 import { checkCachedMessage } from '../../subgraphs/device/ingest/check-message';
 import type { DeviceDirectory } from '../../subgraphs/device/ingest/device-keys';
-import { PublishReader } from '../../subgraphs/device/ingest/publish-reader';
+import { readPublishes } from '../../subgraphs/device/ingest/publish-reader';
 import { SequenceWindow } from '../../subgraphs/device/ingest/sequence-window';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { publishHeader } from '../../subgraphs/device/mqtt-wire';
@@ -320,9 +319,7 @@ async function publishes() {
   mqttJs.on('message', onMessage);
   const sendToMqttJs = send!;
   const readerClient = mqtt.connect(url, { protocolVersion: 5, reconnectPeriod: 0, keepalive: 0, manualConnect: true, log: () => undefined });
-  const internalsReader = readerClient as unknown as { streamBuilder: (client: unknown) => Duplex };
-  const build = internalsReader.streamBuilder;
-  internalsReader.streamBuilder = (client) => new PublishReader(build(client), onMessage);
+  readPublishes(readerClient, onMessage);
   readerClient.connect();
   await new Promise((resolve) => readerClient.once('connect', resolve));
   const sendToReader = send!;
