@@ -6,17 +6,18 @@ import { createPool, dropDatabase } from '../../lib/postgres';
 import type { IncomingReading } from '../../subgraphs/telemetry/reading';
 import { foldRollups } from '../../subgraphs/telemetry/rollup-fold';
 import { writeBatch } from '../../subgraphs/telemetry/store-write';
-import { cpuSecondsOfAll } from './processes';
+import { cpuSecondsOfAll, walState } from './processes';
 
 /**
- * `node dist/bench/ingest/pg-cost.js [--devices 20000] [--batches 48] [--fold-every 24] [--staged]`:
+ * `node dist/bench/ingest/pg-cost.js [--devices 20000] [--batches 48] [--fold-every 24] [--staged] [--setup SQL]...`:
  * PostgreSQL's CPU per reading for the ingestion writer and for the rollup fold, without
  * MQTT or the worker: batches of 5,000 fresh readings (6 channels, 100 tenants, devices in
  * turn, 5 s apart) go through `writeBatch`, and every `--fold-every` batches all pending
  * deltas are folded. With 20,000 devices and a fold every 24 batches each device has 6
  * readings per fold, as the worker's 30 s fold interval gives at 5 s readings. CPU is read
  * from /proc for every PostgreSQL process (so run it on an otherwise idle machine). A
- * throwaway database; prints one JSON line.
+ * throwaway database; prints one JSON line, with the cost of each fold period (`periods`:
+ * it grows with the partition and its indexes) and the WAL written per reading.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -26,6 +27,9 @@ async function main(): Promise<void> {
       'fold-every': { type: 'string', default: '24' },
       // the path small batches take: staging table, ON CONFLICT, rollups upserted in the batch
       staged: { type: 'boolean', default: false },
+      // run on the throwaway database after its migrations, for experiments: dropping an
+      // index, `alter database current_database() ...`; the pool connects after it
+      setup: { type: 'string', multiple: true, default: [] },
     },
   });
   const devices = Number(values.devices);
@@ -35,6 +39,11 @@ async function main(): Promise<void> {
   const url = new URL(loadConfig().DATABASE_URL);
   url.pathname = `/cypernex_bench_pg_${Date.now().toString(36)}`;
   await migrate(url.toString());
+  if (values.setup.length > 0) {
+    const setup = createPool(url.toString(), { service: 'bench', max: 1 });
+    for (const statement of values.setup) await setup.query(statement.replaceAll('current_database()', url.pathname.slice(1)));
+    await setup.end();
+  }
   const pool = createPool(url.toString(), { service: 'bench', max: 3 });
   try {
     await pool.query('select telemetry.ensure_partitions(current_date - 1, 3)');
@@ -59,27 +68,61 @@ async function main(): Promise<void> {
     await foldRollups(pool);
     let write = 0;
     let fold = 0;
+    const walBefore = await walState(pool);
+    // one entry per fold period: how the cost moves as the day's partition and its indexes grow
+    const periods: { readings: number; write: number; fold: number; walBytes: number; checkpoints: number }[] = [];
+    let period = { write: 0, fold: 0, wal: walBefore, readings: 0 };
     for (let i = 0; i < batches; i += 1) {
       const readings = batch();
       const before = cpuSecondsOfAll('postgres');
       await writeBatch(pool, readings, [], { deferRollups: !values.staged });
       const written = cpuSecondsOfAll('postgres');
       write += written - before;
-      if (i % foldEvery === foldEvery - 1) {
+      period.write += written - before;
+      period.readings += readings.length;
+      if (i % foldEvery === foldEvery - 1 || i === batches - 1) {
         await foldRollups(pool);
-        fold += cpuSecondsOfAll('postgres') - written;
+        const folded = cpuSecondsOfAll('postgres') - written;
+        fold += folded;
+        period.fold += folded;
+        const wal = await walState(pool);
+        periods.push({
+          readings: period.readings,
+          write: perReadingOf(period.write, period.readings),
+          fold: perReadingOf(period.fold, period.readings),
+          walBytes: Math.round(Number(wal.lsn - period.wal.lsn) / period.readings),
+          checkpoints: wal.checkpoints - period.wal.checkpoints,
+        });
+        period = { write: 0, fold: 0, wal, readings: 0 };
       }
     }
     const readings = batchSize * batches;
-    const perReading = (seconds: number) => +((seconds * 1e6) / readings).toFixed(1);
+    const walAfter = await walState(pool);
     console.log(
-      JSON.stringify({ bench: 'ingest-pg-cost', devices, readings, foldEvery, readingsPerDevicePerFold: (foldEvery * batchSize) / devices, staged: values.staged, postgresCpuMicrosecondsPerReading: { write: perReading(write), fold: perReading(fold) } }),
+      JSON.stringify({
+        bench: 'ingest-pg-cost',
+        devices,
+        readings,
+        foldEvery,
+        readingsPerDevicePerFold: (foldEvery * batchSize) / devices,
+        staged: values.staged,
+        postgresCpuMicrosecondsPerReading: { write: perReadingOf(write, readings), fold: perReadingOf(fold, readings) },
+        walBytesPerReading: Math.round(Number(walAfter.lsn - walBefore.lsn) / readings),
+        checkpoints: walAfter.checkpoints - walBefore.checkpoints,
+        sharedBuffers: walAfter.sharedBuffers,
+        maxWalSize: walAfter.maxWalSize,
+        setup: values.setup,
+        periods,
+      }),
     );
   } finally {
     await pool.end();
     await dropDatabase(url.toString());
   }
 }
+
+/** CPU seconds as microseconds per reading, to one decimal. */
+const perReadingOf = (seconds: number, readings: number): number => +((seconds * 1e6) / readings).toFixed(1);
 
 main().catch((error: unknown) => {
   console.error(`bench:ingest pg-cost: ${(error as Error).stack ?? error}`);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Pool } from 'pg';
 
 export { freePort } from '../../lib/ports';
 
@@ -88,4 +89,15 @@ export async function waitUntil(probe: () => Promise<boolean>, what: string, tim
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** The server's WAL position (bytes), checkpoints so far, and the settings that pace them. */
+export async function walState(pool: Pool) {
+  const { rows } = await pool.query<{ lsn: string; checkpoints: number; max_wal_size: string; shared_buffers: string }>(
+    `select (pg_current_wal_lsn() - '0/0')::text as lsn, (checkpoints_timed + checkpoints_req)::int as checkpoints,
+       current_setting('max_wal_size') as max_wal_size, current_setting('shared_buffers') as shared_buffers
+     from pg_stat_bgwriter`,
+  );
+  const row = rows[0]!;
+  return { lsn: BigInt(row.lsn.split('.')[0]!), checkpoints: row.checkpoints, maxWalSize: row.max_wal_size, sharedBuffers: row.shared_buffers };
 }

@@ -13,7 +13,7 @@ import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { loadSimulatedDevices } from '../../subgraphs/device/simulator/fleet';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { provisionFleet } from './fleet';
-import { cpuSeconds, cpuSecondsOfAll, freePort, peakRssMiB, startBroker, waitUntil } from './processes';
+import { cpuSeconds, cpuSecondsOfAll, freePort, peakRssMiB, startBroker, waitUntil, walState } from './processes';
 import { INGEST_NODE_FLAGS } from '../../bin/services';
 import { calibrationMs } from '../calibrate';
 
@@ -282,17 +282,6 @@ async function startProbe(pool: ReturnType<typeof createPool>, masterKey: Buffer
       await client.endAsync();
     },
   };
-}
-
-/** The server's WAL position (bytes), checkpoints so far, and the settings that pace them. */
-async function walState(pool: ReturnType<typeof createPool>) {
-  const { rows } = await pool.query<{ lsn: string; checkpoints: number; max_wal_size: string; shared_buffers: string }>(
-    `select (pg_current_wal_lsn() - '0/0')::text as lsn, (checkpoints_timed + checkpoints_req)::int as checkpoints,
-       current_setting('max_wal_size') as max_wal_size, current_setting('shared_buffers') as shared_buffers
-     from pg_stat_bgwriter`,
-  );
-  const row = rows[0]!;
-  return { lsn: BigInt(row.lsn.split('.')[0]!), checkpoints: row.checkpoints, maxWalSize: row.max_wal_size, sharedBuffers: row.shared_buffers };
 }
 
 /** How many of these (deviceId, timestamp) 5-second readings are stored. */

@@ -44,35 +44,48 @@ export async function writeBatch(
   options: WriteOptions = {},
 ): Promise<Outcome[]> {
   const outcomes: (Outcome | undefined)[] = new Array(readings.length);
-  const candidates = dedupeWithinBatch(readings, outcomes);
+  const deferRollups = options.deferRollups ?? false;
+  // every reading above its device's high-water mark (a warm worker's every batch): none
+  // repeats another's (bootSeq, seq), and one repeating another's interval fails the direct
+  // COPY, whose fallback below dedupes; so the direct path goes first, without the dedupe
+  const everyFresh = deferRollups && readings.length > 0 && readings.every((reading) => reading.fresh);
   const client = await pool.connect();
   // a connection killed mid-batch (database restart) fails the batch instead of the process
   const onError = (): void => undefined;
   client.on('error', onError);
   let failure: Error | undefined;
   try {
-    await classifySuspects(client, readings, candidates, outcomes);
-    const toStore = candidates.filter((i) => outcomes[i] === undefined);
-    const archives = packByTenant(readings, toStore);
-    await client.query('begin');
-    // every reading new (above its device's high-water mark) and the rollups parked: COPY
-    // straight into the tables; should one conflict after all (another worker stored a
-    // redelivered copy), the savepoint undoes it and the staged path sorts it out
-    const direct = (options.deferRollups ?? false) && toStore.length > 0 && toStore.every((i) => readings[i]!.fresh);
-    if (direct && (await storeDirect(client, readings, archives))) {
-      for (const i of toStore) outcomes[i] = 'stored';
-    } else if (toStore.length > 0) {
-      await prepareStaging(client);
-      const archiveIds = await insertArchives(client, archives);
-      await copyRows(client, readings, archives, archiveIds);
-      const inserted = await insertReadings(client, options.deferRollups ?? false);
-      const conflicts = toStore.filter((i) => {
-        const reading = readings[i]!;
-        const stored = inserted.has(readingKey(reading.deviceId, reading.timestamp, reading.duration));
-        if (stored) outcomes[i] = 'stored';
-        return !stored;
-      });
-      await classifyConflicts(client, readings, conflicts, outcomes);
+    let done = false;
+    if (everyFresh) {
+      await client.query('begin');
+      done = await storeDirect(client, readings, packByTenant(readings, readings.map((_, i) => i)));
+      if (done) outcomes.fill('stored');
+    }
+    if (!done) {
+      const candidates = dedupeWithinBatch(readings, outcomes);
+      await classifySuspects(client, readings, candidates, outcomes);
+      const toStore = candidates.filter((i) => outcomes[i] === undefined);
+      const archives = packByTenant(readings, toStore);
+      if (!everyFresh) await client.query('begin');
+      // every reading left new and the rollups parked: COPY straight into the tables; should
+      // one conflict after all (another worker stored a redelivered copy), the savepoint
+      // undoes it and the staged path sorts it out
+      const direct = !everyFresh && deferRollups && toStore.length > 0 && toStore.every((i) => readings[i]!.fresh);
+      if (direct && (await storeDirect(client, readings, archives))) {
+        for (const i of toStore) outcomes[i] = 'stored';
+      } else if (toStore.length > 0) {
+        await prepareStaging(client);
+        const archiveIds = await insertArchives(client, archives);
+        await copyRows(client, readings, archives, archiveIds);
+        const inserted = await insertReadings(client, deferRollups);
+        const conflicts = toStore.filter((i) => {
+          const reading = readings[i]!;
+          const isNew = inserted.has(readingKey(reading.deviceId, reading.timestamp, reading.duration));
+          if (isNew) outcomes[i] = 'stored';
+          return !isNew;
+        });
+        await classifyConflicts(client, readings, conflicts, outcomes);
+      }
     }
     const replays = readings.filter((_, i) => outcomes[i] === 'replay').map(replayLetter);
     await insertDeadLetters(client, [...deadLetters, ...replays]);

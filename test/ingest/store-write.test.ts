@@ -202,6 +202,23 @@ describe('the batch writer', () => {
     expect(rows.map((row) => row.reason)).toEqual(['replay']);
   });
 
+  it('dedupes a batch of readings all taken for new once its direct COPY fails on an interval the batch repeats', async () => {
+    const device = await h.device(2);
+    const sim = simulated(device, { bootSeq: 1, seq: 0 });
+    const start = Math.floor(Date.now() / 1000 / 300) * 300 - 1800;
+    const reading = incoming(device, readingMessage(sim, start).payload, 'se');
+    const again = incoming(device, reading.payload, 'se');
+    const forged = incoming(device, readingMessage({ ...sim, seq: 100 }, start).payload, 'se');
+    const next = incoming(device, readingMessage(sim, start + 5).payload, 'se');
+    expect([reading, again, forged, next].every((r) => r.fresh)).toBe(true);
+
+    expect(await writeBatch(h.pool, [reading, again, forged, next], [], { deferRollups: true })).toEqual(['stored', 'duplicate', 'replay', 'stored']);
+    expect((await storedRows(device.deviceId)).map((row) => Number(row.ts) - start)).toEqual([0, 5]);
+    expect(await pendingReadings(device.deviceId)).toBe(2);
+    const { rows } = await h.pool.query<{ reason: string }>('select reason from telemetry.dead_letters where device_id = $1', [device.deviceId]);
+    expect(rows.map((row) => row.reason)).toEqual(['replay']);
+  });
+
   it('lets two writers store the same readings at once: each reading is stored once and the other writer is told it is a duplicate', async () => {
     const device = await h.device(2);
     const sim = simulated(device);
