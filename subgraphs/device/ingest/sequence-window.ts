@@ -6,18 +6,31 @@
  * stored, so a worker that restarts or shares devices with other workers stays correct.
  */
 export class SequenceWindow {
-  private readonly marks = new Map<string, { bootSeq: number; seq: number }>();
+  /** The window's own marks, moved up in place (a reading a device, 20,000 a second: no object each). */
+  private readonly marks = new Map<string, Mark>();
 
   /** True when (bootSeq, seq) is above the mark (then the mark moves up). */
-  advance(deviceId: string, bootSeq: number, seq: number, stored: { bootSeq: number; seq: number } | null): boolean {
+  advance(deviceId: string, bootSeq: number, seq: number, stored: Readonly<Mark> | null): boolean {
     let mark = this.marks.get(deviceId);
-    if (stored && (!mark || above(stored, mark))) mark = stored;
-    const fresh = !mark || above({ bootSeq, seq }, mark);
-    if (fresh) this.marks.set(deviceId, { bootSeq, seq });
-    else if (mark) this.marks.set(deviceId, mark);
-    return fresh;
+    if (stored && (!mark || above(stored.bootSeq, stored.seq, mark))) {
+      if (mark) setMark(mark, stored.bootSeq, stored.seq);
+      else this.marks.set(deviceId, (mark = { bootSeq: stored.bootSeq, seq: stored.seq }));
+    }
+    if (mark && !above(bootSeq, seq, mark)) return false;
+    if (mark) setMark(mark, bootSeq, seq);
+    else this.marks.set(deviceId, { bootSeq, seq });
+    return true;
   }
 }
 
-const above = (a: { bootSeq: number; seq: number }, b: { bootSeq: number; seq: number }): boolean =>
-  a.bootSeq > b.bootSeq || (a.bootSeq === b.bootSeq && a.seq > b.seq);
+interface Mark {
+  bootSeq: number;
+  seq: number;
+}
+
+function setMark(mark: Mark, bootSeq: number, seq: number): void {
+  mark.bootSeq = bootSeq;
+  mark.seq = seq;
+}
+
+const above = (bootSeq: number, seq: number, mark: Mark): boolean => bootSeq > mark.bootSeq || (bootSeq === mark.bootSeq && seq > mark.seq);
