@@ -1,15 +1,17 @@
 import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
+import type { Pool } from 'pg';
 import { loadConfig } from '../../lib/config';
 import { migrate } from '../../lib/migrate';
 import { createPool, dropDatabase } from '../../lib/postgres';
 import type { IncomingReading } from '../../subgraphs/telemetry/reading';
 import { foldRollups } from '../../subgraphs/telemetry/rollup-fold';
+import { foldInto, PENDING_PARTS, PENDING_TABLE, type RollupGranularity } from '../../subgraphs/telemetry/rollups';
 import { writeBatch } from '../../subgraphs/telemetry/store-write';
 import { cpuSecondsOfAll, walState } from './processes';
 
 /**
- * `node dist/bench/ingest/pg-cost.js [--devices 20000] [--batches 48] [--fold-every 24] [--staged] [--setup SQL]...`:
+ * `node dist/bench/ingest/pg-cost.js [--devices 20000] [--batches 48] [--fold-every 24] [--staged] [--setup SQL]... [--fold-split]`:
  * PostgreSQL's CPU per reading for the ingestion writer and for the rollup fold, without
  * MQTT or the worker: batches of 5,000 fresh readings (6 channels, 100 tenants, devices in
  * turn, 5 s apart) go through `writeBatch`, and every `--fold-every` batches all pending
@@ -30,6 +32,8 @@ async function main(): Promise<void> {
       // run on the throwaway database after its migrations, for experiments: dropping an
       // index, `alter database current_database() ...`; the pool connects after it
       setup: { type: 'string', multiple: true, default: [] },
+      // then one more fold period's deltas, folded into none, some and all of the rollups
+      'fold-split': { type: 'boolean', default: false },
     },
   });
   const devices = Number(values.devices);
@@ -98,6 +102,11 @@ async function main(): Promise<void> {
     }
     const readings = batchSize * batches;
     const walAfter = await walState(pool);
+    let foldSplit: Record<string, number> | undefined;
+    if (values['fold-split']) {
+      for (let i = 0; i < foldEvery; i += 1) await writeBatch(pool, batch(), [], { deferRollups: !values.staged });
+      foldSplit = await priceFoldSplit(pool);
+    }
     console.log(
       JSON.stringify({
         bench: 'ingest-pg-cost',
@@ -113,12 +122,55 @@ async function main(): Promise<void> {
         maxWalSize: walAfter.maxWalSize,
         setup: values.setup,
         periods,
+        foldSplit,
       }),
     );
   } finally {
     await pool.end();
     await dropDatabase(url.toString());
   }
+}
+
+/**
+ * PostgreSQL's CPU per reading for folding the parked deltas into none (delete and sum
+ * only), FIVE_MINUTES, FIVE_MINUTES and HOUR, and all three rollups: the same deltas put
+ * back before each (the rollups hold their buckets already, as in a running worker; their
+ * sums are not checked). The median of three rounds.
+ */
+async function priceFoldSplit(pool: Pool): Promise<Record<string, number>> {
+  await pool.query(`create table fold_split_deltas as select * from ${PENDING_TABLE}`);
+  const variants: [string, RollupGranularity[]][] = [
+    ['deleteAndSum', []],
+    ['fiveMinutes', ['FIVE_MINUTES']],
+    ['fiveMinutesAndHour', ['FIVE_MINUTES', 'HOUR']],
+    ['all', ['FIVE_MINUTES', 'HOUR', 'DAY']],
+  ];
+  const rounds = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+  for (let round = 0; round < 3; round += 1) {
+    for (const [name, granularities] of variants) {
+      await pool.query(`truncate ${PENDING_TABLE}`);
+      await pool.query(`insert into ${PENDING_TABLE} select * from fold_split_deltas`);
+      await pool.query(`vacuum analyze ${PENDING_TABLE}`);
+      const statement = foldInto(granularities);
+      let cpu = 0;
+      let folded = 0;
+      for (let part = 0; part < PENDING_PARTS; part += 1) {
+        const client = await pool.connect();
+        try {
+          const before = cpuSecondsOfAll('postgres');
+          await client.query('begin');
+          folded += (await client.query<{ folded: number }>(statement, [part])).rows[0]!.folded;
+          await client.query('commit');
+          cpu += cpuSecondsOfAll('postgres') - before;
+        } finally {
+          client.release();
+        }
+      }
+      rounds.get(name)!.push(perReadingOf(cpu, folded));
+    }
+  }
+  await pool.query('drop table fold_split_deltas');
+  return Object.fromEntries([...rounds].map(([name, values]) => [name, values.sort((a, b) => a - b)[1]!]));
 }
 
 /** CPU seconds as microseconds per reading, to one decimal. */

@@ -8,6 +8,7 @@ export const rollupTables = {
 } as const;
 
 export type RollupGranularity = keyof typeof rollupTables;
+const ALL_ROLLUPS = Object.keys(rollupTables) as RollupGranularity[];
 
 /** Deltas folded later by the worker (migration 1764374400000_rollup-pending). */
 export const PENDING_TABLE = 'telemetry.rollup_pending';
@@ -80,12 +81,12 @@ function aggregate(source: string, kind: AggregateSource, width: string): string
  * nothing; late readings land in their own (older) bucket. Rows are upserted in key order
  * so that concurrent writers cannot deadlock.
  */
-export function rollupUpserts(source: string, kind: 'readings' | 'sums' = 'readings'): string {
-  return Object.entries(rollupTables)
+export function rollupUpserts(source: string, kind: 'readings' | 'sums' = 'readings', granularities: readonly RollupGranularity[] = ALL_ROLLUPS): string {
+  return granularities
     .map(
-      ([name, { table, width }]) => `${name.toLowerCase()} as (
-  insert into ${table} as r
-  ${aggregate(source, kind, width)}
+      (name) => `${name.toLowerCase()} as (
+  insert into ${rollupTables[name].table} as r
+  ${aggregate(source, kind, rollupTables[name].width)}
   on conflict (device_id, bucket) do update set
     readings = r.readings + excluded.readings,
     duration = r.duration + excluded.duration,
@@ -117,9 +118,22 @@ export const pendingInsert = (source: string): string => `pending as (
  * run in the fold's transaction: the deltas are summed per 5-minute bucket once, and HOUR
  * and DAY are summed from those sums (fewer rows) rather than from the deltas again.
  */
-export const foldStatement = `with deltas as (delete from ${PENDING_TABLE} where part = $1 returning *),
+export const foldStatement = foldInto(ALL_ROLLUPS);
+
+/**
+ * The fold statement into some of the rollups only: bench/ingest/pg-cost.ts `--fold-split`
+ * prices each rollup's upserts (with none, the deltas are still deleted and summed).
+ */
+export function foldInto(granularities: readonly RollupGranularity[]): string {
+  if (granularities.length === 0) {
+    return `with deltas as (delete from ${PENDING_TABLE} where part = $1 returning *),
+five_minutes_sums as materialized (${aggregate('deltas', 'pending', rollupTables.FIVE_MINUTES.width)})
+select count(*)::int as folded from deltas, (select count(*) from five_minutes_sums) as sums`;
+  }
+  return `with deltas as (delete from ${PENDING_TABLE} where part = $1 returning *),
 five_minutes_sums as materialized (${aggregate('deltas', 'pending', rollupTables.FIVE_MINUTES.width)}),
-${rollupUpserts('five_minutes_sums', 'sums')}
+${rollupUpserts('five_minutes_sums', 'sums', granularities)}
 select count(*)::int as folded from deltas`;
+}
 
 export const isRollup = (granularity: Granularity): boolean => granularity !== 'RAW';
