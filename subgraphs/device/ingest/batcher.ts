@@ -111,22 +111,25 @@ export class Batcher {
     const items = this.queue.splice(0, this.options.maxItems);
     if (items.length === 0) return;
     const { metrics, logger } = this.options;
-    const readings: { reading: IncomingReading; item: Item }[] = [];
+    // no object per reading beyond what the checks made: these live until the commit, and
+    // what lives that long the garbage collector copies (measured: two maps of keys per batch
+    // in the writer and a mark object per reading cost the worker 6-7 us per reading)
+    const readings: IncomingReading[] = [];
     const letters: DeadLetter[] = [];
     const statuses: Item[] = [];
     for (const item of items) {
-      if (item.verdict.kind === 'reading') readings.push({ reading: item.verdict.reading, item });
+      if (item.verdict.kind === 'reading') readings.push(item.verdict.reading);
       else if (item.verdict.kind === 'rejected') letters.push(item.verdict.letter);
       else statuses.push(item);
     }
     // a reading below its device's high-water mark is looked up in storage: a batch still
     // committing could hold its twin, so such a batch waits for the ones before it
-    if (readings.some((r) => !r.reading.fresh)) await Promise.allSettled(others);
+    if (readings.some((reading) => !reading.fresh)) await Promise.allSettled(others);
     const started = Date.now();
     let outcomes;
     try {
       const deferRollups = readings.length >= this.options.deferRollupsFrom;
-      outcomes = await writeBatch(this.options.pool, readings.map((r) => r.reading), letters, { deferRollups });
+      outcomes = await writeBatch(this.options.pool, readings, letters, { deferRollups });
     } catch (error) {
       this.failures += 1;
       metrics.flushFailures.inc();
@@ -137,7 +140,7 @@ export class Batcher {
     this.failures = 0;
     if (this.abandoned) return;
     const stored = readings.filter((_, i) => outcomes[i] === 'stored');
-    await this.updateRedis(stored.map((r) => r.reading), statuses);
+    await this.updateRedis(stored, statuses);
     const committed = Date.now();
     const previous = this.acks;
     this.acks = previous.then(() => {
@@ -167,10 +170,8 @@ export class Batcher {
     }
     try {
       await Promise.all([
-        recordLatest(
-          this.options.redis,
-          [...newest.values()].map(({ deviceId, tenantId, timestamp, payload, receivedAt }) => ({ deviceId, tenantId, timestamp, payload, receivedAt })),
-        ),
+        // a reading is a LatestItem (deviceId, tenantId, timestamp, payload, receivedAt)
+        recordLatest(this.options.redis, [...newest.values()]),
         recordStatuses(
           this.options.redis,
           statuses.flatMap(({ verdict, receivedAt }) => (verdict.kind === 'status' ? [{ deviceId: verdict.deviceId, status: verdict.status, receivedAt: new Date(receivedAt) }] : [])),

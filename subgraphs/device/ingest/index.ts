@@ -225,14 +225,17 @@ export function createIngestWorker(deps: {
       // redeliver everything unacknowledged (measured: 130,000 duplicates in a 120 s run).
       // A message that arrives proves the connection alive as well as a PINGRESP does.
       let lastPublishAt = 0;
+      let lastReceivedAt = new Date(0);
       connection = readPublishes(
         mqttClient,
         (publish, reader) => {
           const ack = reader.hold(publish);
           // while stopping nothing is acknowledged: the broker redelivers on the next session
           if (stopping) return;
-          const receivedAt = new Date();
-          const now = receivedAt.getTime();
+          // the messages of one millisecond share their Date: it lives until their commit
+          const now = Date.now();
+          if (now !== lastReceivedAt.getTime()) lastReceivedAt = new Date(now);
+          const receivedAt = lastReceivedAt;
           if (now - lastPublishAt >= 1000) {
             lastPublishAt = now;
             mqttClient.reschedulePing(true);
