@@ -125,15 +125,10 @@ export const foldStatement = foldInto(ALL_ROLLUPS);
  * prices each rollup's upserts (with none, the deltas are still deleted and summed).
  */
 export function foldInto(granularities: readonly RollupGranularity[]): string {
-  if (granularities.length === 0) {
-    return `with deltas as (delete from ${PENDING_TABLE} where part = $1 returning *),
-five_minutes_sums as materialized (${aggregate('deltas', 'pending', rollupTables.FIVE_MINUTES.width)})
-select count(*)::int as folded from deltas, (select count(*) from five_minutes_sums) as sums`;
-  }
-  return `with deltas as (delete from ${PENDING_TABLE} where part = $1 returning *),
-five_minutes_sums as materialized (${aggregate('deltas', 'pending', rollupTables.FIVE_MINUTES.width)}),
-${rollupUpserts('five_minutes_sums', 'sums', granularities)}
-select count(*)::int as folded from deltas`;
+  const sums = `with deltas as (delete from ${PENDING_TABLE} where part = $1 returning *),
+five_minutes_sums as materialized (${aggregate('deltas', 'pending', rollupTables.FIVE_MINUTES.width)})`;
+  if (granularities.length === 0) return `${sums}\nselect count(*)::int as folded from deltas, (select count(*) from five_minutes_sums) as sums`;
+  return `${sums},\n${rollupUpserts('five_minutes_sums', 'sums', granularities)}\nselect count(*)::int as folded from deltas`;
 }
 
 export const isRollup = (granularity: Granularity): boolean => granularity !== 'RAW';
