@@ -25,7 +25,10 @@ export interface IncomingReading extends ReadingValues {
   mac: Buffer;
   /**
    * False when (bootSeq, seq) is not above the device's high-water mark: reordered,
-   * redelivered or replayed; the writer then looks the sequence up before storing.
+   * redelivered or replayed; the writer then looks the sequence up before storing. True
+   * only for the first of a device's readings to pass its mark (the mark then moves to
+   * it), so no two fresh readings of a batch share a (bootSeq, seq): `writeBatch` stores a
+   * batch of fresh readings without looking for one.
    */
   fresh: boolean;
 }
