@@ -1,4 +1,5 @@
 import { InputError } from '../../lib/input-error';
+import { currentRollup, rollupTables, type RollupGranularity } from './rollups';
 
 /**
  * The preassembled datasets for data-mining tools (CONTRACT §7): one tidy row per time,
@@ -20,7 +21,7 @@ export interface Dataset {
   /** Widest [from, to) one download may cover. */
   maxWindowDays: number;
   columns: Column[];
-  /** SELECT over one table; `$window`, `$devices` are replaced by checked literals. */
+  /** A SELECT; `$from`, `$to` and `$devices` (a condition on `r.device_id`) are replaced by checked literals. */
   select: string;
 }
 
@@ -37,11 +38,16 @@ const columns = (energyDescription: string): Column[] => [
 
 const time = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
 
-function rollup(table: string): string {
+/** Per channel from FIVE_MINUTES, or from HOUR or DAY as they are now (rollups.ts `currentRollup`). */
+function rollup(granularity: RollupGranularity): string {
+  const window = { devices: '$devices', from: '$from', to: '$to' };
+  const source =
+    granularity === 'FIVE_MINUTES'
+      ? `(select * from ${rollupTables.FIVE_MINUTES.table} r where r.bucket >= $from and r.bucket < $to and $devices)`
+      : `(${currentRollup(granularity, window)})`;
   return `select ${time('r.bucket')}, r.device_id, c.i - 1, r.e_real[c.i], r.e_real[c.i] / nullif(r.duration, 0),
       r.v_rms_sum[c.i] / nullif(r.readings, 0), r.i_rms_sum[c.i] / nullif(r.readings, 0), r.duration
-    from telemetry.${table} r cross join lateral generate_subscripts(r.e_real, 1) as c(i)
-    where r.bucket >= $from and r.bucket < $to and $devices
+    from ${source} r cross join lateral generate_subscripts(r.e_real, 1) as c(i)
     order by r.bucket, r.device_id, c.i`;
 }
 
@@ -61,21 +67,21 @@ export const datasets: Record<string, Dataset> = {
     description: 'Five-minute rollups per channel: energy summed, voltage and current averaged',
     maxWindowDays: 93,
     columns: columns('real energy in the five minutes, J'),
-    select: rollup('rollups_five_minutes'),
+    select: rollup('FIVE_MINUTES'),
   },
   'energy-hourly': {
     name: 'energy-hourly',
     description: 'Hourly rollups per channel',
     maxWindowDays: 732,
     columns: columns('real energy in the hour, J'),
-    select: rollup('rollups_hour'),
+    select: rollup('HOUR'),
   },
   'energy-daily': {
     name: 'energy-daily',
     description: 'Daily (UTC) rollups per channel',
     maxWindowDays: 3660,
     columns: columns('real energy in the day, J'),
-    select: rollup('rollups_day'),
+    select: rollup('DAY'),
   },
 };
 

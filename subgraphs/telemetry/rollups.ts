@@ -8,12 +8,16 @@ export const rollupTables = {
 } as const;
 
 export type RollupGranularity = keyof typeof rollupTables;
-const ALL_ROLLUPS = Object.keys(rollupTables) as RollupGranularity[];
 
 /** Deltas folded later by the worker (migration 1764374400000_rollup-pending). */
 export const PENDING_TABLE = 'telemetry.rollup_pending';
 /** List partitions of PENDING_TABLE, by `hashtext(device_id) & 15` (folded one at a time). */
 export const PENDING_PARTS = 16;
+
+/** Marks of HOUR and DAY buckets behind the finer rollup, by part of the devices. */
+export const STALE_TABLE = 'telemetry.rollup_stale';
+/** A device's part in STALE_TABLE, as SQL (the rollups' part indexes are on this expression). */
+export const partOf = (deviceId: string): string => `(hashtext(${deviceId}) & 15)`;
 
 /** Buckets are aligned to the unix epoch, so a day is a UTC day. */
 export const bucketExpression = (width: string, column = 'ts'): string => `date_bin('${width}', ${column}, timestamptz 'epoch')`;
@@ -81,7 +85,7 @@ function aggregate(source: string, kind: AggregateSource, width: string): string
  * nothing; late readings land in their own (older) bucket. Rows are upserted in key order
  * so that concurrent writers cannot deadlock.
  */
-export function rollupUpserts(source: string, kind: 'readings' | 'sums' = 'readings', granularities: readonly RollupGranularity[] = ALL_ROLLUPS): string {
+export function rollupUpserts(source: string, kind: 'readings' | 'sums', granularities: readonly RollupGranularity[]): string {
   return granularities
     .map(
       (name) => `${name.toLowerCase()} as (
@@ -114,21 +118,118 @@ export const pendingInsert = (source: string): string => `pending as (
 )`;
 
 /**
- * Moves the parked deltas of one partition (`$1`) into the three rollups, in one statement
- * run in the fold's transaction: the deltas are summed per 5-minute bucket once, and HOUR
- * and DAY are summed from those sums (fewer rows) rather than from the deltas again.
+ * Moves the parked deltas of one partition (`$1`) into FIVE_MINUTES, in one statement run in
+ * the fold's transaction (the deltas summed per bucket once), and returns the hours it
+ * added to, by part (`hour`, `part`; `folded` on each row): the fold marks those stale
+ * (`markStale`) in a statement of its own, and HOUR and DAY are recomputed once their bucket
+ * is over (`refreshStatement`), not upserted by every fold.
  */
-export const foldStatement = foldInto(ALL_ROLLUPS);
+export const foldStatement = foldInto(['FIVE_MINUTES'], 'hours');
 
 /**
- * The fold statement into some of the rollups only: bench/ingest/pg-cost.ts `--fold-split`
- * prices each rollup's upserts (with none, the deltas are still deleted and summed).
+ * The fold statement into some of the rollups: bench/ingest/pg-cost.ts `--fold-split` prices
+ * each rollup's upserts (with none, the deltas are still deleted and summed), including the
+ * HOUR and DAY upserts that every fold made before they were recomputed from FIVE_MINUTES.
  */
-export function foldInto(granularities: readonly RollupGranularity[]): string {
+export function foldInto(granularities: readonly RollupGranularity[], returning: 'count' | 'hours' = 'count'): string {
   const sums = `with deltas as (delete from ${PENDING_TABLE} where part = $1 returning *),
 five_minutes_sums as materialized (${aggregate('deltas', 'pending', rollupTables.FIVE_MINUTES.width)})`;
-  if (granularities.length === 0) return `${sums}\nselect count(*)::int as folded from deltas, (select count(*) from five_minutes_sums) as sums`;
-  return `${sums},\n${rollupUpserts('five_minutes_sums', 'sums', granularities)}\nselect count(*)::int as folded from deltas`;
+  const result =
+    returning === 'hours'
+      ? `select (select count(*) from deltas)::int as folded, t.hour, t.part
+from (select distinct ${bucketExpression(rollupTables.HOUR.width, 'bucket')} as hour, ${partOf('device_id')} as part from five_minutes_sums) t order by 2, 3`
+      : granularities.length === 0
+        ? 'select count(*)::int as folded from deltas, (select count(*) from five_minutes_sums) as sums'
+        : 'select count(*)::int as folded from deltas';
+  return granularities.length === 0 ? `${sums}\n${result}` : `${sums},\n${rollupUpserts('five_minutes_sums', 'sums', granularities)}\n${result}`;
+}
+
+/** HOUR and DAY: recomputed from the next finer rollup (migration 1765152000000_rollup-stale). */
+export type DerivedGranularity = 'HOUR' | 'DAY';
+const FINER: Record<DerivedGranularity, RollupGranularity> = { HOUR: 'FIVE_MINUTES', DAY: 'HOUR' };
+
+/**
+ * Marks (`$1` buckets, `$2` parts) of `granularity` stale, in key order. An existing mark
+ * is updated, not left alone: the row lock makes a recompute that is deleting it wait for
+ * this transaction, so that it reads what this transaction wrote, or (when the recompute
+ * deleted it first) this waits and marks the bucket again.
+ */
+export const markStale = (granularity: DerivedGranularity): string => `insert into ${STALE_TABLE} (granularity, bucket, part)
+  select '${granularity}', bucket, part from unnest($1::timestamptz[], $2::int2[]) as t(bucket, part) order by 2, 3
+  on conflict (granularity, bucket, part) do update set marked_at = now()`;
+
+/** Marks the hours of the rows of `source` (device_id, `column`) stale, in key order (see `markStale`). */
+export const markStaleHours = (source: string, column: string): string => `insert into ${STALE_TABLE} (granularity, bucket, part)
+  select distinct 'HOUR', ${bucketExpression(rollupTables.HOUR.width, column)}, ${partOf('device_id')} from ${source} order by 2, 3
+  on conflict (granularity, bucket, part) do update set marked_at = now()`;
+
+/**
+ * Recomputes the `granularity` rows of bucket `$1` for the devices of part `$2` from the
+ * finer rollup, every column replaced (so recomputing twice changes nothing), in key order.
+ */
+export function refreshStatement(granularity: DerivedGranularity): string {
+  const { table, width } = rollupTables[granularity];
+  const finer = `(select * from ${rollupTables[FINER[granularity]].table}
+    where ${partOf('device_id')} = $2 and bucket >= $1::timestamptz and bucket < $1::timestamptz + interval '${width}') f`;
+  return `insert into ${table} as r
+  ${aggregate(finer, 'sums', width)}
+  on conflict (device_id, bucket) do update set
+    readings = excluded.readings, duration = excluded.duration, e_real = excluded.e_real, e_reactive = excluded.e_reactive,
+    v_rms_sum = excluded.v_rms_sum, i_rms_sum = excluded.i_rms_sum, frequency_sum = excluded.frequency_sum, frequency_count = excluded.frequency_count`;
+}
+
+/** Where rollup rows are read from, as SQL over the alias `r`: a condition on the devices, and the bounds of [from, to) on the bucket. */
+export interface RollupWindow {
+  devices: string;
+  from: string;
+  to: string;
+}
+
+const ROLLUP_COLUMNS = 'r.device_id, r.bucket, r.tenant_id, r.readings, r.duration, r.e_real, r.e_reactive, r.v_rms_sum, r.i_rms_sum, r.frequency_sum, r.frequency_count';
+
+/** `aggregate` of rollup-shaped rows with the rollup tables' column types (sums of integers are bigint). */
+const summed = (source: string, width: string): string =>
+  `select device_id, bucket, tenant_id, readings::int, duration::int, e_real, e_reactive, v_rms_sum, i_rms_sum, frequency_sum, frequency_count::int
+  from (${aggregate(source, 'sums', width)}) t`;
+
+/**
+ * The HOUR or DAY rollup rows of a window as they are now, with the rollup tables' columns:
+ * a bucket not marked stale as stored, a marked one summed from the finer rows (an hour from
+ * its FIVE_MINUTES rows; a day from its hours, each of those stored or, when marked, summed
+ * from its FIVE_MINUTES rows). A day is stale when it or one of its hours is marked. One
+ * statement: one snapshot, in which a recompute and its mark's deletion are both seen or
+ * neither. Tables are aliased `r` throughout, so `devices` may name `r.device_id` (the
+ * datasets do) or `device_id`.
+ */
+export function currentRollup(granularity: DerivedGranularity, { devices, from, to }: RollupWindow): string {
+  const staleHours = (range: string) => `select r.* from ${STALE_TABLE} s join ${rollupTables.FIVE_MINUTES.table} r
+      on ${partOf('r.device_id')} = s.part and r.bucket >= s.bucket and r.bucket < s.bucket + interval '1 hour'
+    where s.granularity = 'HOUR' and ${range} and ${devices}`;
+  const hourMarked = (bucket: string, part: string) => `exists (select from ${STALE_TABLE} s where s.granularity = 'HOUR' and s.bucket = ${bucket} and s.part = ${part})`;
+  if (granularity === 'HOUR') {
+    return `select ${ROLLUP_COLUMNS} from ${rollupTables.HOUR.table} r
+    where ${devices} and r.bucket >= ${from} and r.bucket < ${to} and not ${hourMarked('r.bucket', partOf('r.device_id'))}
+  union all
+  ${summed(`(${staleHours(`s.bucket >= ${from} and s.bucket < ${to}`)}) r`, rollupTables.HOUR.width)}`;
+  }
+  const day = (column: string) => bucketExpression(rollupTables.DAY.width, column);
+  const staleDays = `(select distinct part, day from (
+      select part, bucket as day from ${STALE_TABLE} where granularity = 'DAY'
+      union all select part, ${day('bucket')} from ${STALE_TABLE} where granularity = 'HOUR'
+    ) x where day >= ${from} and day < ${to}) sd`;
+  return `select ${ROLLUP_COLUMNS} from ${rollupTables.DAY.table} r
+    where ${devices} and r.bucket >= ${from} and r.bucket < ${to}
+      and not exists (select from ${STALE_TABLE} s where s.part = ${partOf('r.device_id')}
+        and ((s.granularity = 'DAY' and s.bucket = r.bucket) or (s.granularity = 'HOUR' and s.bucket >= r.bucket and s.bucket < r.bucket + interval '1 day')))
+  union all
+  ${summed(
+    `(select r.* from ${staleDays} join ${rollupTables.HOUR.table} r
+        on ${partOf('r.device_id')} = sd.part and r.bucket >= sd.day and r.bucket < sd.day + interval '1 day'
+      where ${devices} and not ${hourMarked('r.bucket', 'sd.part')}
+    union all
+    ${staleHours(`${day('s.bucket')} >= ${from} and ${day('s.bucket')} < ${to}`)}) r`,
+    rollupTables.DAY.width,
+  )}`;
 }
 
 export const isRollup = (granularity: Granularity): boolean => granularity !== 'RAW';

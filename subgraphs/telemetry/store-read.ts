@@ -3,7 +3,7 @@ import { scopedQuery } from '../../lib/postgres';
 import type { TenantScope } from '../../lib/tenant-scope';
 import { readFloat8Arrays, sentArrays } from './float8-arrays';
 import type { Granularity, ReadingRow } from './reading';
-import { bucketExpression, rollupTables } from './rollups';
+import { bucketExpression, currentRollup, rollupTables } from './rollups';
 
 /** The devices of `deviceIds` a device-restricted token may read; row-level security does the rest. */
 export const visibleDevices = (scope: TenantScope, deviceIds: readonly string[]): string[] =>
@@ -25,7 +25,8 @@ export interface WindowSql {
  * rollups (divided by `readings` on read). Rollups sum energies and average V, I and f
  * (CONTRACT §5); a rollup row's `duration` is the seconds its readings cover, so
  * `powerW = eReal / duration` stays an average power when readings are missing.
- * FIFTEEN_MINUTES is folded from FIVE_MINUTES.
+ * FIFTEEN_MINUTES is folded from FIVE_MINUTES; HOUR and DAY are read as they are now
+ * (rollups.ts `currentRollup`: buckets marked stale are summed from the finer rollup).
  */
 export function windowRows(granularity: Granularity, { devices, from, to }: WindowSql): string {
   if (granularity === 'RAW') {
@@ -40,9 +41,14 @@ export function windowRows(granularity: Granularity, { devices, from, to }: Wind
       from ${rollupTables.FIVE_MINUTES.table} where ${devices} and bucket >= ${from} and bucket < ${to}
       group by 1, 2 order by 1, 2`;
   }
+  if (granularity === 'FIVE_MINUTES') {
+    return `select device_id, bucket as ts, duration, readings, ${averageFrequency('frequency_sum', 'frequency_count')} as frequency,
+      e_real, e_reactive, v_rms_sum as v_rms, i_rms_sum as i_rms
+    from ${rollupTables.FIVE_MINUTES.table} where ${devices} and bucket >= ${from} and bucket < ${to} order by device_id, bucket`;
+  }
   return `select device_id, bucket as ts, duration, readings, ${averageFrequency('frequency_sum', 'frequency_count')} as frequency,
       e_real, e_reactive, v_rms_sum as v_rms, i_rms_sum as i_rms
-    from ${rollupTables[granularity].table} where ${devices} and bucket >= ${from} and bucket < ${to} order by device_id, bucket`;
+    from (${currentRollup(granularity, { devices, from, to })}) r order by device_id, bucket`;
 }
 
 /** Sums of V or I over a rollup row's readings, as averages (a raw row holds one reading). */

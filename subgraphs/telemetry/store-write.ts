@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { packArchive, type ArchiveCodec } from './archive';
 import { BinaryCopyWriter, uuidField } from './copy-binary';
 import { readingKey, type DeadLetter, type IncomingReading } from './reading';
-import { MAX_CHANNELS, PENDING_COLUMNS, PENDING_PARTS, PENDING_TABLE, pendingInsert, rollupUpserts } from './rollups';
+import { MAX_CHANNELS, PENDING_COLUMNS, PENDING_PARTS, PENDING_TABLE, markStaleHours, pendingInsert, rollupUpserts } from './rollups';
 
 export type Outcome = 'stored' | 'duplicate' | 'replay';
 
@@ -23,7 +23,8 @@ const stagingReady = new WeakSet<PoolClient>();
 export interface WriteOptions {
   /**
    * Park the rollup sums of the inserted rows in telemetry.rollup_pending (folded later by
-   * foldRollups) instead of upserting the three rollups here: under load a device appears
+   * foldRollups) instead of upserting FIVE_MINUTES (and marking its hours for HOUR and
+   * DAY, rollups.ts currentRollup) here: under load a device appears
    * once per batch, so folding many batches at once upserts each bucket once per fold
    * instead of once per reading. Small batches keep the rollups in step with the readings.
    */
@@ -348,9 +349,13 @@ async function insertReadings(client: PoolClient, deferRollups: boolean): Promis
        on conflict do nothing
        returning device_id, ts, duration, tenant_id, frequency, e_real, e_reactive, v_rms, i_rms
      ),
-     ${deferRollups ? pendingInsert('ins') : rollupUpserts('ins')}
+     ${deferRollups ? pendingInsert('ins') : rollupUpserts('ins', 'readings', ['FIVE_MINUTES'])}
      select device_id || '|' || extract(epoch from ts)::int8 || '|' || duration as key from ins`,
   );
+  // HOUR and DAY follow FIVE_MINUTES through marks, in a statement of its own (rollups.ts
+  // markStale: the marks are locked after the rollup rows, as the fold locks them); a
+  // staged row that was not inserted only marks an hour once more
+  if (!deferRollups && rows.length > 0) await client.query(markStaleHours('staging_readings', 'ts'));
   return new Set(rows.map((row) => row.key));
 }
 

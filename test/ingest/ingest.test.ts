@@ -41,8 +41,10 @@ describe('ingestion of signed readings', () => {
     expect(rows[0]!.duration).toBe(300);
     const expected = sent[0]!.eReal.map((_, c) => sent.reduce((sum, r) => sum + r.eReal[c]!, 0));
     expect(rows[0]!.e_real).toEqual(expected);
-    const hour = await h.pool.query<{ readings: number }>('select readings from telemetry.rollups_hour where device_id = $1', [device.deviceId]);
-    expect(hour.rows[0]!.readings).toBe(60);
+    // HOUR as the subgraph reads it (a bucket marked stale is summed from FIVE_MINUTES)
+    const [hour] = (await readings(h.pool, tenantsScope([device.tenantId]), [device.deviceId], new Date(start * 1000 - 3_600_000), new Date(start * 1000 + 3_600_000), 'HOUR')).get(device.deviceId)!;
+    expect(hour!.eReal).toEqual(sent[0]!.eReal.map((_, c) => sent.reduce((sum, r) => sum + r.eReal[c]!, 0)));
+    expect(hour!.duration).toBe(300);
     expect(await worker.metrics.registry.getSingleMetricAsString('cypernex_ingest_readings_stored_total')).toMatch(/ 60$/m);
 
     // the store the telemetry subgraph reads through: the tenant sees its device, another tenant nothing

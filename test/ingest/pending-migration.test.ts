@@ -38,7 +38,8 @@ describe('parked rollup deltas across the migration to a column per channel valu
   const bucket = '2026-11-26T10:00:00Z';
 
   it('moves deltas parked as arrays into the columns, and folds them into the same rollups', async () => {
-    await migrateTelemetry('down', 1);
+    // the marks of stale HOUR and DAY buckets (the last migration) go down first
+    await migrateTelemetry('down', 2);
     // two deltas as a worker of the previous version parked them: arrays, two and three channels
     await pool.query(
       `insert into telemetry.rollup_pending values
@@ -46,7 +47,7 @@ describe('parked rollup deltas across the migration to a column per channel valu
          ('D100000000001', $1::timestamptz + interval '5 s', $2, 1, 5, '{30,40,50}', '{3,4,5}', '{232,233,234}', '{2.5,3.5,4.5}', 49.5, 1, 3)`,
       [bucket, tenantId],
     );
-    await migrateTelemetry('up', 1);
+    await migrateTelemetry('up', 2);
 
     const { rows } = await pool.query('select channels, e_real_1, e_real_2, e_real_3, e_real_4, i_rms_sum_2, part from telemetry.rollup_pending order by bucket');
     expect(rows).toEqual([
@@ -70,10 +71,16 @@ describe('parked rollup deltas across the migration to a column per channel valu
        values ('D100000000002', $1, $2, 1, 5, 2, 10, 20, 1, 2, 230, 231, 0.5, 1.5, 50, 1, 7)`,
       [bucket, tenantId],
     );
-    await migrateTelemetry('down', 1);
+    // the first test's fold marked its hour stale: going down recomputes HOUR and DAY from it
+    expect((await pool.query("select count(*)::int as n from telemetry.rollup_stale where granularity = 'HOUR'")).rows).toEqual([{ n: 1 }]);
+    await migrateTelemetry('down', 2);
+    for (const table of ['rollups_hour', 'rollups_day']) {
+      const { rows: stored } = await pool.query(`select device_id, readings, duration, e_real, frequency_count from telemetry.${table}`);
+      expect(stored).toEqual([{ device_id: 'D100000000001', readings: 2, duration: 10, e_real: [40, 60, 50], frequency_count: 2 }]);
+    }
     const { rows } = await pool.query('select device_id, e_real, e_reactive, v_rms_sum, i_rms_sum, part from telemetry.rollup_pending');
     expect(rows).toEqual([{ device_id: 'D100000000002', e_real: [10, 20], e_reactive: [1, 2], v_rms_sum: [230, 231], i_rms_sum: [0.5, 1.5], part: 7 }]);
-    await migrateTelemetry('up', 1);
+    await migrateTelemetry('up', 2);
     const { rows: back } = await pool.query('select channels, e_real_1, e_real_2, e_real_3 from telemetry.rollup_pending');
     expect(back).toEqual([{ channels: 2, e_real_1: 10, e_real_2: 20, e_real_3: null }]);
   });

@@ -1,21 +1,29 @@
 import { readingMessage, type SimulatedDevice } from '../../subgraphs/device/simulator/message';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
-import { foldRollups } from '../../subgraphs/telemetry/rollup-fold';
+import { foldRollups, refreshRollups } from '../../subgraphs/telemetry/rollup-fold';
 import { foldSkipWindowMs } from '../../subgraphs/device/ingest';
 import { Batcher } from '../../subgraphs/device/ingest/batcher';
 import { createIngestMetrics } from '../../subgraphs/device/ingest/metrics';
 import { createLogger } from '../../lib/logger';
-import { PENDING_PARTS } from '../../subgraphs/telemetry/rollups';
+import { PENDING_PARTS, currentRollup, rollupTables, type DerivedGranularity } from '../../subgraphs/telemetry/rollups';
 import { ingestHarness, publish, storedCount, waitFor } from './harness';
 
 const h = ingestHarness();
 afterAll(() => h.close());
 
-async function rollupReadings(deviceId: string): Promise<Record<string, number>> {
+/** Every time, as SQL bounds of a rollup window. */
+const ALWAYS = { from: "'-infinity'::timestamptz", to: "'infinity'::timestamptz" };
+
+/** HOUR and DAY as reads see them (marked buckets summed from the finer rollup), or as stored. */
+const rollupSource = (granularity: DerivedGranularity, as: 'read' | 'stored') =>
+  as === 'read' ? `(${currentRollup(granularity, { devices: 'r.device_id = $1', ...ALWAYS })}) r` : `${rollupTables[granularity].table} r where r.device_id = $1`;
+
+/** How many readings each rollup holds for the device: HOUR and DAY as reads see them, or as stored. */
+async function rollupReadings(deviceId: string, as: 'read' | 'stored' = 'read'): Promise<Record<string, number>> {
   const { rows } = await h.pool.query<{ table: string; n: number }>(
     `select 'five' as table, coalesce(sum(readings), 0)::int as n from telemetry.rollups_five_minutes where device_id = $1
-     union all select 'hour', coalesce(sum(readings), 0)::int from telemetry.rollups_hour where device_id = $1
-     union all select 'day', coalesce(sum(readings), 0)::int from telemetry.rollups_day where device_id = $1`,
+     union all select 'hour', coalesce(sum(readings), 0)::int from ${rollupSource('HOUR', as)}
+     union all select 'day', coalesce(sum(readings), 0)::int from ${rollupSource('DAY', as)}`,
     [deviceId],
   );
   return Object.fromEntries(rows.map((row) => [row.table, row.n]));
@@ -166,5 +174,79 @@ describe('folding half as often while the worker is behind', () => {
     await lastFoldedOneIntervalAgo();
     await waitFor(async () => (await foldRollups(h.pool, part, { unlessFoldedWithinMs: foldSkipWindowMs(interval, false) })) > 0 || (await rollupReadings(device.deviceId)).five === 1, 'the fold on time');
     expect(await rollupReadings(device.deviceId)).toEqual({ five: 1, hour: 1, day: 1 });
+  });
+});
+
+describe('HOUR and DAY recomputed from FIVE_MINUTES once their bucket is over (marks of stale buckets)', () => {
+  const partOfDevice = async (deviceId: string) => (await h.pool.query<{ part: number }>('select (hashtext($1) & 15)::int as part', [deviceId])).rows[0]!.part;
+  const marked = async (granularity: DerivedGranularity, bucket: number, deviceId: string) =>
+    (
+      await h.pool.query<{ n: number }>('select count(*)::int as n from telemetry.rollup_stale where granularity = $1 and bucket = to_timestamp($2) and part = $3', [
+        granularity,
+        bucket,
+        await partOfDevice(deviceId),
+      ])
+    ).rows[0]!.n === 1;
+  const rollupRow = async (granularity: DerivedGranularity, as: 'read' | 'stored', deviceId: string) =>
+    (await h.pool.query(`select readings, duration, e_real, v_rms_sum, frequency_sum, frequency_count from ${rollupSource(granularity, as)}`, [deviceId])).rows;
+  // the tests' buckets are not over: only a negative grace makes them due, so no other
+  // test's worker (grace of two minutes) recomputes them meanwhile
+  const NOT_OVER_YET = -2 * 86_400_000;
+
+  it('reads a marked hour and day from FIVE_MINUTES, stores them when recomputed, and marks the hour again for late data', async () => {
+    const device = await h.device(2);
+    const hour = Math.floor(Date.now() / 3_600_000) * 3600;
+    const day = Math.floor(hour / 86_400) * 86_400;
+    for (const at of [hour, hour + 5]) await parkDelta(device.deviceId, device.tenantId, at, 'hashed');
+    await waitFor(async () => (await foldRollups(h.pool), (await rollupReadings(device.deviceId)).five === 2), 'the fold');
+
+    // not recomputed yet: stored nothing, read from FIVE_MINUTES
+    expect(await marked('HOUR', hour, device.deviceId)).toBe(true);
+    expect(await rollupReadings(device.deviceId, 'stored')).toEqual({ five: 2, hour: 0, day: 0 });
+    const expected = [{ readings: 2, duration: 10, e_real: [20, 40], v_rms_sum: [460, 460], frequency_sum: 100, frequency_count: 2 }];
+    expect(await rollupRow('HOUR', 'read', device.deviceId)).toEqual(expected);
+    expect(await rollupRow('DAY', 'read', device.deviceId)).toEqual(expected);
+    // a bucket not over is left alone
+    await refreshRollups(h.pool, { budgetMs: 60_000 });
+    expect(await marked('HOUR', hour, device.deviceId)).toBe(true);
+
+    // recomputed: the hour stored, its mark gone, its day marked (then recomputed as well)
+    await refreshRollups(h.pool, { graceMs: NOT_OVER_YET, budgetMs: 60_000 });
+    expect(await marked('HOUR', hour, device.deviceId)).toBe(false);
+    expect(await rollupRow('HOUR', 'stored', device.deviceId)).toEqual(expected);
+    await waitFor(async () => (await refreshRollups(h.pool, { graceMs: NOT_OVER_YET, budgetMs: 60_000 }), !(await marked('DAY', day, device.deviceId))), 'the day recomputed');
+    expect(await rollupRow('DAY', 'stored', device.deviceId)).toEqual(expected);
+    expect(await rollupRow('DAY', 'read', device.deviceId)).toEqual(expected);
+
+    // a late reading for the stored hour: marked again, read at once, stored once recomputed
+    await parkDelta(device.deviceId, device.tenantId, hour + 10, 'hashed');
+    await waitFor(async () => (await foldRollups(h.pool), (await rollupReadings(device.deviceId)).five === 3), 'the fold of the late reading');
+    expect(await marked('HOUR', hour, device.deviceId)).toBe(true);
+    expect(await rollupReadings(device.deviceId, 'stored')).toEqual({ five: 3, hour: 2, day: 2 });
+    expect(await rollupReadings(device.deviceId)).toEqual({ five: 3, hour: 3, day: 3 });
+    const late = [{ readings: 3, duration: 15, e_real: [30, 60], v_rms_sum: [690, 690], frequency_sum: 150, frequency_count: 3 }];
+    expect(await rollupRow('DAY', 'read', device.deviceId)).toEqual(late);
+    await waitFor(
+      async () => (await refreshRollups(h.pool, { graceMs: NOT_OVER_YET, budgetMs: 60_000 }), !(await marked('HOUR', hour, device.deviceId)) && !(await marked('DAY', day, device.deviceId))),
+      'the hour and the day recomputed',
+    );
+    expect(await rollupReadings(device.deviceId, 'stored')).toEqual({ five: 3, hour: 3, day: 3 });
+    expect(await rollupRow('DAY', 'stored', device.deviceId)).toEqual(late);
+  });
+
+  it('sums a stale day from its stored hours and its marked hours, each counted once', async () => {
+    const device = await h.device(2);
+    const first = Math.floor(Date.now() / 3_600_000) * 3600;
+    // the hour before, when the current one is not the day's first; the next one otherwise
+    const second = first % 86_400 === 0 ? first + 3600 : first - 3600;
+    await parkDelta(device.deviceId, device.tenantId, first, 'hashed');
+    await waitFor(async () => (await foldRollups(h.pool), (await rollupReadings(device.deviceId)).five === 1), 'the fold');
+    await waitFor(async () => (await refreshRollups(h.pool, { graceMs: NOT_OVER_YET, budgetMs: 60_000 }), !(await marked('HOUR', first, device.deviceId))), 'the first hour recomputed');
+    // the other hour of the day comes later: the day is stale through it alone
+    for (const at of [second, second + 300]) await parkDelta(device.deviceId, device.tenantId, at, 'hashed');
+    await waitFor(async () => (await foldRollups(h.pool), (await rollupReadings(device.deviceId)).five === 3), 'the second fold');
+    expect(await marked('HOUR', second, device.deviceId)).toBe(true);
+    expect((await rollupRow('HOUR', 'read', device.deviceId)).map((row) => row.readings).sort()).toEqual([1, 2]);
+    expect(await rollupRow('DAY', 'read', device.deviceId)).toEqual([{ readings: 3, duration: 15, e_real: [30, 60], v_rms_sum: [690, 690], frequency_sum: 150, frequency_count: 3 }]);
   });
 });

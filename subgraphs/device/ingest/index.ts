@@ -8,7 +8,7 @@ import { UnreachableError, unreachableMessage } from '../../../lib/dependencies'
 import type { Logger } from '../../../lib/logger';
 import { pruneDeadLetters } from '../../telemetry/dead-letters';
 import { ensurePartitions } from '../../telemetry/partitions';
-import { foldRollups } from '../../telemetry/rollup-fold';
+import { foldRollups, refreshRollups } from '../../telemetry/rollup-fold';
 import { PENDING_PARTS } from '../../telemetry/rollups';
 import { REPLAY_LOOKBACK_MS } from '../../telemetry/store-write';
 import { Batcher } from './batcher';
@@ -35,6 +35,8 @@ export interface IngestWorkerOptions {
   deferRollupsFrom: number;
   /** How often each partition of the parked rollup sums is folded into the rollups (their lag under load; twice that while the worker is behind). */
   rollupFoldMs: number;
+  /** How often HOUR and DAY buckets marked stale and over are looked for and recomputed (rollup-fold.ts refreshRollups). */
+  rollupRefreshMs: number;
   /** How often keys created or rotated since the last look are loaded (all are loaded at start). */
   keyRefreshMs: number;
   /** How long the broker keeps the session (and queues messages) while the worker is away. */
@@ -88,6 +90,8 @@ export function defaultIngestOptions(config: Config): IngestWorkerOptions {
     // batches that way: PostgreSQL 60.9 µs per reading, 38.9 with 100 (docs/benchmarks.md)
     deferRollupsFrom: 100,
     rollupFoldMs: config.INGEST_FOLD_SECONDS * 1000,
+    // an hour's sixteen parts are recomputed within a few ticks of its end (plus the grace)
+    rollupRefreshMs: 5_000,
     keyRefreshMs: 30_000,
     sessionExpirySeconds: config.INGEST_SESSION_EXPIRY_SECONDS ?? (test ? 300 : 7 * 86_400),
     receiveMaximum: 30_000,
@@ -155,6 +159,15 @@ export function createIngestWorker(deps: {
       .catch((error) => logger.warn({ err: error }, 'ingest: rollup deltas not folded, will retry'))
       .finally(() => {
         folding = null;
+      }));
+
+  let refreshing: Promise<void> | null = null;
+  const refresh = (): Promise<void> =>
+    (refreshing ??= refreshRollups(pool)
+      .then((refreshed) => metrics.rollupBucketsRefreshed.inc(refreshed))
+      .catch((error) => logger.warn({ err: error }, 'ingest: stale HOUR and DAY rollups not recomputed, will retry'))
+      .finally(() => {
+        refreshing = null;
       }));
 
   const maintain = () => {
@@ -298,6 +311,7 @@ export function createIngestWorker(deps: {
       maintain();
       timers.push(setInterval(maintain, 3_600_000).unref());
       timers.push(setInterval(() => void fold((nextPart = (nextPart + 1) % PENDING_PARTS)), options.rollupFoldMs / PENDING_PARTS).unref());
+      timers.push(setInterval(() => void refresh(), options.rollupRefreshMs).unref());
       timers.push(
         setInterval(() => {
           directory.refresh().catch((error) => logger.warn({ err: error }, 'ingest: device keys not refreshed, will retry'));
@@ -312,6 +326,7 @@ export function createIngestWorker(deps: {
         await batcher.drain();
         await folding;
         await fold();
+        await refreshing;
       } else batcher.abandon();
       if (client) await client.endAsync(!drain, endSession ? { properties: { sessionExpiryInterval: 0 } } : {});
       if (client && !options.retire) await recordStopped(pool, options.clientId).catch((error) => logger.warn({ err: error }, 'ingest: worker stop not recorded'));

@@ -38,6 +38,7 @@ export function createIngestMetrics() {
     batchSeconds: new Histogram({ name: 'cypernex_ingest_batch_seconds', help: 'Time to commit a batch', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
     lagSeconds: new Histogram({ name: 'cypernex_ingest_lag_seconds', help: 'From receipt to commit', buckets: [0.01, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10], registers: [registry] }),
     rollupDeltasFolded: new Counter({ name: 'cypernex_ingest_rollup_deltas_folded_total', help: 'Parked rollup deltas folded into the rollups', registers: [registry] }),
+    rollupBucketsRefreshed: new Counter({ name: 'cypernex_ingest_rollup_buckets_refreshed_total', help: 'HOUR and DAY rollup buckets (of one part of the devices) recomputed from the finer rollup after being marked stale', registers: [registry] }),
     buffered: new Gauge({
       name: 'cypernex_ingest_buffered_messages',
       help: 'Messages received and not yet committed',
