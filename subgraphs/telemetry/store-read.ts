@@ -48,7 +48,7 @@ export function windowRows(granularity: Granularity, { devices, from, to }: Wind
   }
   return `select device_id, bucket as ts, duration, readings, ${averageFrequency('frequency_sum', 'frequency_count')} as frequency,
       e_real, e_reactive, v_rms_sum as v_rms, i_rms_sum as i_rms
-    from (${currentRollup(granularity, { devices, from, to })}) r order by device_id, bucket`;
+    from (${currentRollup(granularity, { devices, from, to })}) r order by bucket, device_id`;
 }
 
 /** Sums of V or I over a rollup row's readings, as averages (a raw row holds one reading). */
