@@ -232,8 +232,13 @@ async function startProbe(pool: ReturnType<typeof createPool>, masterKey: Buffer
   // receivedMs: publish → the worker's receipt (the reading's received_at); the rest of
   // latencyMs is batching, the commit and this poll
   const samples: { publishedAt: number; latencyMs: number; receivedMs: number }[] = [];
+  // a late timer then an early one can fire twice within one second: a second reading of
+  // the same second would be a different message for a stored interval, rightly
+  // dead-lettered as a replay (40 did on 2026-11-27 18:35), and its sample lost
+  let lastTimestamp = 0;
   const publishing = setInterval(() => {
-    const timestamp = Math.floor(Date.now() / 1000);
+    const timestamp = Math.max(lastTimestamp + 1, Math.floor(Date.now() / 1000));
+    lastTimestamp = timestamp;
     for (const device of devices) {
       const { payload, mac } = readingMessage(device, timestamp);
       pending.set(`${device.deviceId}|${timestamp}`, { publishedAt: Date.now(), timestamp });

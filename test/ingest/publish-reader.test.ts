@@ -180,7 +180,10 @@ describe('PublishReader with Mosquitto', () => {
     const { client, reader } = await readingClient({ clientId: `acks-${id}`, properties: { receiveMaximum: 1000 } }, (message, from) => held.push(from.hold(message)), 10);
     try {
       await client.subscribeAsync(`acks/${id}/#`, { qos: 1 });
-      await Promise.all(Array.from({ length: 50 }, (_, i) => publisher.publishAsync(`acks/${id}/${i}`, 'x', { qos: 1 })));
+      // 8 KiB each: the 50 cannot come in one socket read (64 KiB at most), which a reader
+      // late to the socket got when they were a few bytes each (all 50 held, once in a full test run)
+      const body = Buffer.alloc(8192, 'x');
+      await Promise.all(Array.from({ length: 50 }, (_, i) => publisher.publishAsync(`acks/${id}/${i}`, body, { qos: 1 })));
       await settle();
       // the read that reached the limit is read to its end: a few more than 10 at most
       expect(held.length).toBeGreaterThanOrEqual(10);
