@@ -149,19 +149,22 @@ export type DerivedGranularity = 'HOUR' | 'DAY';
 const FINER: Record<DerivedGranularity, RollupGranularity> = { HOUR: 'FIVE_MINUTES', DAY: 'HOUR' };
 
 /**
- * Marks (`$1` buckets, `$2` parts) of `granularity` stale, in key order. An existing mark
- * is updated, not left alone: the row lock makes a recompute that is deleting it wait for
- * this transaction, so that it reads what this transaction wrote, or (when the recompute
- * deleted it first) this waits and marks the bucket again.
+ * Upserts the marks `select` yields (granularity, bucket, part), in key order. An existing
+ * mark is updated, not left alone: the row lock makes a recompute that is deleting it wait
+ * for this transaction, so that it reads what this transaction wrote, or (when the
+ * recompute deleted it first) this waits and marks the bucket again.
  */
-export const markStale = (granularity: DerivedGranularity): string => `insert into ${STALE_TABLE} (granularity, bucket, part)
-  select '${granularity}', bucket, part from unnest($1::timestamptz[], $2::int2[]) as t(bucket, part) order by 2, 3
+const upsertMarks = (select: string): string => `insert into ${STALE_TABLE} (granularity, bucket, part)
+  ${select} order by 2, 3
   on conflict (granularity, bucket, part) do update set marked_at = now()`;
 
-/** Marks the hours of the rows of `source` (device_id, `column`) stale, in key order (see `markStale`). */
-export const markStaleHours = (source: string, column: string): string => `insert into ${STALE_TABLE} (granularity, bucket, part)
-  select distinct 'HOUR', ${bucketExpression(rollupTables.HOUR.width, column)}, ${partOf('device_id')} from ${source} order by 2, 3
-  on conflict (granularity, bucket, part) do update set marked_at = now()`;
+/** Marks (`$1` buckets, `$2` parts) of `granularity` stale (see `upsertMarks`). */
+export const markStale = (granularity: DerivedGranularity): string =>
+  upsertMarks(`select '${granularity}', bucket, part from unnest($1::timestamptz[], $2::int2[]) as t(bucket, part)`);
+
+/** Marks the hours of the rows of `source` (device_id, `column`) stale (see `upsertMarks`). */
+export const markStaleHours = (source: string, column: string): string =>
+  upsertMarks(`select distinct 'HOUR', ${bucketExpression(rollupTables.HOUR.width, column)}, ${partOf('device_id')} from ${source}`);
 
 /**
  * Recomputes the `granularity` rows of bucket `$1` for the devices of part `$2` from the
@@ -203,7 +206,7 @@ const summed = (source: string, width: string): string =>
  */
 export function currentRollup(granularity: DerivedGranularity, { devices, from, to }: RollupWindow): string {
   const staleHours = (range: string) => `select r.* from ${STALE_TABLE} s join ${rollupTables.FIVE_MINUTES.table} r
-      on ${partOf('r.device_id')} = s.part and r.bucket >= s.bucket and r.bucket < s.bucket + interval '1 hour'
+      on ${partOf('r.device_id')} = s.part and r.bucket >= s.bucket and r.bucket < s.bucket + interval '${rollupTables.HOUR.width}'
     where s.granularity = 'HOUR' and ${range} and ${devices}`;
   // the marks as arrays computed once per statement (they name no row), tested in the scan
   // of the stored rows: an anti-join with the marks took a hash of the device id per row

@@ -41,14 +41,13 @@ export function windowRows(granularity: Granularity, { devices, from, to }: Wind
       from ${rollupTables.FIVE_MINUTES.table} where ${devices} and bucket >= ${from} and bucket < ${to}
       group by 1, 2 order by 1, 2`;
   }
-  if (granularity === 'FIVE_MINUTES') {
-    return `select device_id, bucket as ts, duration, readings, ${averageFrequency('frequency_sum', 'frequency_count')} as frequency,
-      e_real, e_reactive, v_rms_sum as v_rms, i_rms_sum as i_rms
-    from ${rollupTables.FIVE_MINUTES.table} where ${devices} and bucket >= ${from} and bucket < ${to} order by device_id, bucket`;
-  }
+  const [source, order] =
+    granularity === 'FIVE_MINUTES'
+      ? [`${rollupTables.FIVE_MINUTES.table} where ${devices} and bucket >= ${from} and bucket < ${to}`, 'device_id, bucket']
+      : [`(${currentRollup(granularity, { devices, from, to })}) r`, 'bucket, device_id'];
   return `select device_id, bucket as ts, duration, readings, ${averageFrequency('frequency_sum', 'frequency_count')} as frequency,
       e_real, e_reactive, v_rms_sum as v_rms, i_rms_sum as i_rms
-    from (${currentRollup(granularity, { devices, from, to })}) r order by bucket, device_id`;
+    from ${source} order by ${order}`;
 }
 
 /** Sums of V or I over a rollup row's readings, as averages (a raw row holds one reading). */

@@ -3,7 +3,7 @@
 -- of upserted by every fold: the fold's HOUR and DAY upserts were 45 % of its cost
 -- (bench/ingest/pg-cost.ts --fold-split, docs/benchmarks.md). A row here says that the
 -- HOUR (or DAY) rows of `bucket` for the devices of `part` may be behind the FIVE_MINUTES
--- (or HOUR) rows: reads then sum that bucket from the finer rows (store-read.ts
+-- (or HOUR) rows: reads then sum that bucket from the finer rows (rollups.ts
 -- `currentRollup`), so a rollup read is as up to date as FIVE_MINUTES whatever is marked.
 -- The fold marks the hours it added to; recomputing an hour deletes its mark and marks its
 -- day, in one transaction (rollup-fold.ts `refreshRollups`).
