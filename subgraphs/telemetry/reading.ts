@@ -24,13 +24,21 @@ export interface IncomingReading extends ReadingValues {
   payload: Buffer;
   mac: Buffer;
   /**
-   * False when (bootSeq, seq) is not above the device's high-water mark: reordered,
-   * redelivered or replayed; the writer then looks the sequence up before storing. True
-   * only for the first of a device's readings to pass its mark (the mark then moves to
-   * it), so no two fresh readings of a batch share a (bootSeq, seq): `writeBatch` stores a
-   * batch of fresh readings without looking for one.
+   * False when (bootSeq, seq) is not above the device's high-water mark (reordered,
+   * redelivered or replayed) or the worker does not know the mark yet (the device's first
+   * reading since the worker started); the writer then looks the sequence up before
+   * storing, and reports the device's mark back (`WriteOptions.marks`). True only for the
+   * first of a device's readings to pass its mark (the mark then moves to it), so no two
+   * fresh readings of a batch share a (bootSeq, seq): `writeBatch` stores a batch of fresh
+   * readings without looking for one.
    */
   fresh: boolean;
+}
+
+/** A device's highest (bootSeq, seq). */
+export interface SequenceMark {
+  bootSeq: number;
+  seq: number;
 }
 
 /** A message that was refused, kept with its reason (CONTRACT §6). */

@@ -41,7 +41,7 @@ export const pendingValueColumns = (value: string): string[] => channels.map((i)
 export const PENDING_COLUMNS = [
   'device_id', 'bucket', 'tenant_id', 'readings', 'duration', 'channels',
   ...PENDING_VALUES.flatMap(pendingValueColumns),
-  'frequency_sum', 'frequency_count', 'part',
+  'frequency_sum', 'frequency_count', 'part', 'boot_seq', 'seq',
 ] as const;
 
 // Element-wise array arithmetic spelled out with built-in subscripts: measured ~7 µs per
@@ -60,11 +60,28 @@ const addArrays = (left: string, right: string): string =>
 type AggregateSource = 'readings' | 'sums' | 'pending';
 
 /**
- * The rollup columns (device_id, bucket, tenant_id, readings, duration, e_real, e_reactive,
- * v_rms_sum, i_rms_sum, frequency_sum, frequency_count) of `source` per bucket of `width`:
- * readings and deltas sum the same way.
+ * The (bootSeq, seq) range of the readings in a FIVE_MINUTES or HOUR row (migration
+ * 1765238400000_sequence-ranges), as two-element arrays (compared element by element): the
+ * replay check's way to the buckets that may hold a pair (store-write.ts `classifySuspects`).
+ * From readings or deltas, (lowest bootSeq, lowest seq) to (highest bootSeq, highest seq):
+ * the exact lowest and highest pair when the bucket's readings share a bootSeq (a bucket
+ * spanning a reboot gets a wider range, which only adds a bucket to look in), from scalar
+ * aggregates: `min(array[boot_seq, seq])` built and compared two arrays per delta and made
+ * the fold a third dearer (pg-cost, docs/benchmarks.md).
  */
-function aggregate(source: string, kind: AggregateSource, width: string): string {
+const sequenceRange = (kind: AggregateSource): string =>
+  kind === 'sums'
+    ? 'min(seq_low) as seq_low, max(seq_high) as seq_high'
+    : // deltas parked before the migration that could not be matched to a reading have none
+      `case when max(seq) is not null then array[min(boot_seq), min(seq)] end as seq_low,
+    case when max(seq) is not null then array[max(boot_seq), max(seq)] end as seq_high`;
+
+/**
+ * The rollup columns (device_id, bucket, tenant_id, readings, duration, e_real, e_reactive,
+ * v_rms_sum, i_rms_sum, frequency_sum, frequency_count, and with `sequences` seq_low and
+ * seq_high) of `source` per bucket of `width`: readings and deltas sum the same way.
+ */
+function aggregate(source: string, kind: AggregateSource, width: string, sequences = false): string {
   const [column, readings, frequencySum, frequencyCount] =
     kind === 'readings'
       ? ['ts', 'count(*)', 'coalesce(sum(frequency), 0)', 'count(frequency)']
@@ -75,9 +92,14 @@ function aggregate(source: string, kind: AggregateSource, width: string): string
       : (kind === 'readings' ? READING_ARRAYS : PENDING_VALUES).map(sumArrays);
   return `select device_id, ${bucketExpression(width, column)} as bucket, tenant_id, ${readings} as readings, sum(duration) as duration,
     ${eReal} as e_real, ${eReactive} as e_reactive, ${vRms} as v_rms_sum, ${iRms} as i_rms_sum,
-    ${frequencySum} as frequency_sum, ${frequencyCount} as frequency_count
+    ${frequencySum} as frequency_sum, ${frequencyCount} as frequency_count${sequences ? `, ${sequenceRange(kind)}` : ''}
   from ${source} group by 1, 2, 3 order by 1, 2`;
 }
+
+/** The FIVE_MINUTES upsert widens the row's (bootSeq, seq) range to the added readings'. */
+const SEQUENCE_RANGE_UPDATE = `,
+    seq_low = least(r.seq_low, excluded.seq_low),
+    seq_high = greatest(r.seq_high, excluded.seq_high)`;
 
 /**
  * One data-modifying CTE per rollup fed by `source` (the rows the same statement inserted,
@@ -90,7 +112,7 @@ export function rollupUpserts(source: string, kind: 'readings' | 'sums', granula
     .map(
       (name) => `${name.toLowerCase()} as (
   insert into ${rollupTables[name].table} as r
-  ${aggregate(source, kind, rollupTables[name].width)}
+  ${aggregate(source, kind, rollupTables[name].width, name === 'FIVE_MINUTES')}
   on conflict (device_id, bucket) do update set
     readings = r.readings + excluded.readings,
     duration = r.duration + excluded.duration,
@@ -99,7 +121,7 @@ export function rollupUpserts(source: string, kind: 'readings' | 'sums', granula
     v_rms_sum = ${addArrays('r.v_rms_sum', 'excluded.v_rms_sum')},
     i_rms_sum = ${addArrays('r.i_rms_sum', 'excluded.i_rms_sum')},
     frequency_sum = r.frequency_sum + excluded.frequency_sum,
-    frequency_count = r.frequency_count + excluded.frequency_count
+    frequency_count = r.frequency_count + excluded.frequency_count${name === 'FIVE_MINUTES' ? SEQUENCE_RANGE_UPDATE : ''}
 )`,
     )
     .join(',\n');
@@ -113,7 +135,7 @@ export const pendingInsert = (source: string): string => `pending as (
   insert into ${PENDING_TABLE} (${PENDING_COLUMNS.join(', ')})
   select device_id, ts, tenant_id, 1, duration, cardinality(e_real),
     ${READING_ARRAYS.flatMap((array) => channels.map((i) => `${array}[${i}]`)).join(', ')},
-    coalesce(frequency, 0), (frequency is not null)::int, (hashtext(device_id) & ${PENDING_PARTS - 1})::smallint
+    coalesce(frequency, 0), (frequency is not null)::int, (hashtext(device_id) & ${PENDING_PARTS - 1})::smallint, boot_seq, seq
   from ${source}
 )`;
 
@@ -133,7 +155,7 @@ export const foldStatement = foldInto(['FIVE_MINUTES'], 'hours');
  */
 export function foldInto(granularities: readonly RollupGranularity[], returning: 'count' | 'hours' = 'count'): string {
   const sums = `with deltas as (delete from ${PENDING_TABLE} where part = $1 returning *),
-five_minutes_sums as materialized (${aggregate('deltas', 'pending', rollupTables.FIVE_MINUTES.width)})`;
+five_minutes_sums as materialized (${aggregate('deltas', 'pending', rollupTables.FIVE_MINUTES.width, true)})`;
   const result =
     returning === 'hours'
       ? `select (select count(*) from deltas)::int as folded, t.hour, t.part
@@ -174,11 +196,15 @@ export function refreshStatement(granularity: DerivedGranularity): string {
   const { table, width } = rollupTables[granularity];
   const finer = `(select * from ${rollupTables[FINER[granularity]].table}
     where ${partOf('device_id')} = $2 and bucket >= $1::timestamptz and bucket < $1::timestamptz + interval '${width}') f`;
+  // an hour carries its (bootSeq, seq) range, from its 5-minute buckets' (the replay check)
+  const sequences = granularity === 'HOUR';
   return `insert into ${table} as r
-  ${aggregate(finer, 'sums', width)}
+  ${aggregate(finer, 'sums', width, sequences)}
   on conflict (device_id, bucket) do update set
     readings = excluded.readings, duration = excluded.duration, e_real = excluded.e_real, e_reactive = excluded.e_reactive,
-    v_rms_sum = excluded.v_rms_sum, i_rms_sum = excluded.i_rms_sum, frequency_sum = excluded.frequency_sum, frequency_count = excluded.frequency_count`;
+    v_rms_sum = excluded.v_rms_sum, i_rms_sum = excluded.i_rms_sum, frequency_sum = excluded.frequency_sum, frequency_count = excluded.frequency_count${
+      sequences ? ', seq_low = excluded.seq_low, seq_high = excluded.seq_high' : ''
+    }`;
 }
 
 /** Where rollup rows are read from, as SQL over the alias `r`: a condition on the devices, and the bounds of [from, to) on the bucket. */
@@ -205,7 +231,7 @@ const summed = (source: string, width: string): string =>
  * datasets do) or `device_id`.
  */
 export function currentRollup(granularity: DerivedGranularity, { devices, from, to }: RollupWindow): string {
-  const staleHours = (range: string) => `select r.* from ${STALE_TABLE} s join ${rollupTables.FIVE_MINUTES.table} r
+  const staleHours = (range: string) => `select ${ROLLUP_COLUMNS} from ${STALE_TABLE} s join ${rollupTables.FIVE_MINUTES.table} r
       on ${partOf('r.device_id')} = s.part and r.bucket >= s.bucket and r.bucket < s.bucket + interval '${rollupTables.HOUR.width}'
     where s.granularity = 'HOUR' and ${range} and ${devices}`;
   // the marks as arrays computed once per statement (they name no row), tested in the scan
@@ -231,7 +257,7 @@ export function currentRollup(granularity: DerivedGranularity, { devices, from, 
     where ${devices} and r.bucket >= ${from} and r.bucket < ${to} and ${notIn('r.bucket', staleDays)}
   union all
   ${summed(
-    `(select r.* from (${staleDays}) sd join ${rollupTables.HOUR.table} r
+    `(select ${ROLLUP_COLUMNS} from (${staleDays}) sd join ${rollupTables.HOUR.table} r
         on ${partOf('r.device_id')} = sd.part and r.bucket >= sd.day and r.bucket < sd.day + interval '1 day'
       where ${devices} and ${notIn('r.bucket', hourMarks)}
     union all

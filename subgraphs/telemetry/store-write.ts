@@ -4,8 +4,8 @@ import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { packArchive, type ArchiveCodec } from './archive';
 import { BinaryCopyWriter, uuidField } from './copy-binary';
-import { readingKey, type DeadLetter, type IncomingReading } from './reading';
-import { MAX_CHANNELS, PENDING_COLUMNS, PENDING_PARTS, PENDING_TABLE, markStaleHours, pendingInsert, rollupUpserts } from './rollups';
+import { readingKey, type DeadLetter, type IncomingReading, type SequenceMark } from './reading';
+import { MAX_CHANNELS, PENDING_COLUMNS, PENDING_PARTS, PENDING_TABLE, STALE_TABLE, bucketExpression, markStaleHours, partOf, pendingInsert, rollupTables, rollupUpserts } from './rollups';
 
 export type Outcome = 'stored' | 'duplicate' | 'replay';
 
@@ -29,6 +29,12 @@ export interface WriteOptions {
    * instead of once per reading. Small batches keep the rollups in step with the readings.
    */
   deferRollups?: boolean;
+  /**
+   * Filled with the high-water mark of each device whose readings were looked up (not
+   * fresh: `IncomingReading.fresh`): its highest stored (bootSeq, seq) once this batch
+   * commits, or null when it has none. The worker's sequence window takes it up (`settle`).
+   */
+  marks?: Map<string, SequenceMark | null>;
 }
 
 /**
@@ -64,7 +70,7 @@ export async function writeBatch(
     }
     if (!done) {
       const candidates = dedupeWithinBatch(readings, outcomes);
-      await classifySuspects(client, readings, candidates, outcomes);
+      await classifySuspects(client, readings, candidates, outcomes, options.marks);
       const toStore = candidates.filter((i) => outcomes[i] === undefined);
       const archives = packByTenant(readings, toStore);
       if (!everyFresh) await client.query('begin');
@@ -91,6 +97,7 @@ export async function writeBatch(
     const replays = readings.filter((_, i) => outcomes[i] === 'replay').map(replayLetter);
     await insertDeadLetters(client, [...deadLetters, ...replays]);
     await client.query('commit');
+    if (options.marks) raiseMarks(options.marks, readings, outcomes);
   } catch (error) {
     failure = error as Error;
     await client.query('rollback').catch(() => undefined);
@@ -124,28 +131,142 @@ function dedupeWithinBatch(readings: readonly IncomingReading[], outcomes: (Outc
   return candidates;
 }
 
-/** Readings not above their device's high-water mark: is that (bootSeq, seq) stored already? */
-async function classifySuspects(client: PoolClient, readings: readonly IncomingReading[], candidates: number[], outcomes: (Outcome | undefined)[]) {
+/**
+ * Readings not above their device's high-water mark (or whose device's mark the worker does
+ * not know yet): is that (bootSeq, seq) stored already, and with which MAC? Without an index
+ * of the readings by sequence (migration 1765238400000_sequence-ranges): the rollups carry
+ * each bucket's (bootSeq, seq) range, so a folded reading is found through the recomputed
+ * hours whose range holds the pair (an index) and the 5-minute buckets of hours marked stale
+ * (not recomputed since readings were added: `currentRollup` reads them the same way), then in
+ * those buckets' readings by the primary key; a reading not folded yet through its parked
+ * delta. One statement, one snapshot: a fold or a recompute meanwhile is seen whole or not at
+ * all. The same statement reports each device's highest stored pair (`marks`).
+ */
+async function classifySuspects(
+  client: PoolClient,
+  readings: readonly IncomingReading[],
+  candidates: number[],
+  outcomes: (Outcome | undefined)[],
+  marks: Map<string, SequenceMark | null> | undefined,
+) {
   const suspects = candidates.filter((i) => !readings[i]!.fresh);
   if (suspects.length === 0) return;
-  const { rows } = await client.query<{ key: string; mac: Buffer }>(
-    `select r.device_id || '|' || r.boot_seq || '|' || r.seq as key, r.mac
-     from telemetry.readings r
-     join unnest($1::text[], $2::int8[], $3::int8[]) as s(device_id, boot_seq, seq) using (device_id, boot_seq, seq)
-     where r.ts >= $4`,
-    [
-      suspects.map((i) => readings[i]!.deviceId),
-      suspects.map((i) => readings[i]!.bootSeq),
-      suspects.map((i) => readings[i]!.seq),
-      new Date(Date.now() - REPLAY_LOOKBACK_MS),
-    ],
-  );
-  const stored = new Map(rows.map((row) => [row.key, row.mac]));
+  const { rows } = await client.query<{ key: string | null; mac: Buffer | null; device_id: string | null; high: string[] | null }>(SUSPECTS_STATEMENT, [
+    suspects.map((i) => readings[i]!.deviceId),
+    suspects.map((i) => readings[i]!.bootSeq),
+    suspects.map((i) => readings[i]!.seq),
+    new Date(Date.now() - REPLAY_LOOKBACK_MS),
+  ]);
+  const stored = new Map<string, Buffer>();
+  for (const row of rows) {
+    if (row.key !== null) stored.set(row.key, row.mac!);
+    else marks?.set(row.device_id!, markOf(row.high));
+  }
   for (const i of suspects) {
     const reading = readings[i]!;
     const mac = stored.get(`${reading.deviceId}|${reading.bootSeq}|${reading.seq}`);
     if (mac) outcomes[i] = mac.equals(reading.mac) ? 'duplicate' : 'replay';
   }
+}
+
+const FIVE_MINUTES = rollupTables.FIVE_MINUTES.table;
+const HOUR = rollupTables.HOUR.table;
+const hourOf = (since: string): string => bucketExpression(rollupTables.HOUR.width, `${since}::timestamptz`);
+/** `range` (a FIVE_MINUTES or HOUR row) holds the pair (`pair`.boot_seq, `pair`.seq). */
+const holds = (range: string, pair: string): string =>
+  `${range}.seq_high >= array[${pair}.boot_seq, ${pair}.seq] and ${range}.seq_low <= array[${pair}.boot_seq, ${pair}.seq]`;
+
+/** The hours marked stale since `since` (SQL): their HOUR rows may lag their FIVE_MINUTES rows. */
+const staleHours = (since: string): string => `select bucket as hour, part from ${STALE_TABLE} where granularity = 'HOUR' and bucket >= ${hourOf(since)}`;
+
+/**
+ * The highest (bootSeq, seq) stored for `alias`.device_id since `since` (SQL): from the
+ * recomputed hours (the index's last entry), the 5-minute buckets of the hours marked stale
+ * (`stale`: a CTE of `staleHours`), and the parked deltas (`parkedHigh`: the device's, as SQL,
+ * from a join: a subquery per device would scan them all each time).
+ */
+const storedHigh = (alias: string, since: string, stale: string, parkedHigh: string): string => `greatest(
+    (select h.seq_high from ${HOUR} h
+     where h.device_id = ${alias}.device_id and h.seq_high is not null and h.bucket >= ${hourOf(since)}
+     order by h.seq_high desc limit 1),
+    (select max(f.seq_high) from ${stale} sh join ${FIVE_MINUTES} f
+       on f.device_id = ${alias}.device_id and f.bucket >= sh.hour and f.bucket < sh.hour + interval '${rollupTables.HOUR.width}'
+     where sh.part = ${partOf(`${alias}.device_id`)}),
+    ${parkedHigh}
+  )`;
+
+/** The highest (bootSeq, seq) of each device among `parked` (device_id, boot_seq, seq), as (device_id, high). */
+const parkedHighs = (parked: string): string => `select device_id, max(array[boot_seq, seq]) as high from ${parked} group by 1`;
+
+/** `classifySuspects`: $1-$3 the suspects' (device_id, boot_seq, seq), $4 the look-back's start. */
+const SUSPECTS_STATEMENT = `with s as materialized (
+  select * from unnest($1::text[], $2::int8[], $3::int8[]) as s(device_id, boot_seq, seq)
+),
+parked as materialized (
+  select p.device_id, p.bucket as ts, p.duration, p.boot_seq, p.seq from ${PENDING_TABLE} p
+  where p.device_id in (select device_id from s)
+),
+stale as materialized (${staleHours('$4')}),
+buckets as (
+  select s.device_id, s.boot_seq, s.seq, f.bucket
+  from s
+  join ${HOUR} h on h.device_id = s.device_id and h.bucket >= ${hourOf('$4')} and ${holds('h', 's')}
+  join ${FIVE_MINUTES} f on f.device_id = s.device_id and f.bucket >= h.bucket and f.bucket < h.bucket + interval '${rollupTables.HOUR.width}' and ${holds('f', 's')}
+  union
+  select s.device_id, s.boot_seq, s.seq, f.bucket
+  from s
+  join stale sh on sh.part = ${partOf('s.device_id')}
+  join ${FIVE_MINUTES} f on f.device_id = s.device_id and f.bucket >= sh.hour and f.bucket < sh.hour + interval '${rollupTables.HOUR.width}' and ${holds('f', 's')}
+),
+hits as (
+  select r.device_id, r.boot_seq, r.seq, r.mac
+  from buckets b
+  join telemetry.readings r on r.device_id = b.device_id and r.ts >= b.bucket and r.ts < b.bucket + interval '${rollupTables.FIVE_MINUTES.width}'
+    and r.boot_seq = b.boot_seq and r.seq = b.seq
+  where r.ts >= $4
+  union
+  select r.device_id, r.boot_seq, r.seq, r.mac
+  from s join parked p using (device_id, boot_seq, seq)
+  join telemetry.readings r on r.device_id = p.device_id and r.ts = p.ts and r.duration = p.duration
+  where r.ts >= $4
+)
+select device_id || '|' || boot_seq || '|' || seq as key, mac, null as device_id, null::int8[] as high from hits
+union all
+select null, null, d.device_id, ${storedHigh('d', '$4', 'stale', 'ph.high')}
+from (select distinct device_id from s) d
+left join (${parkedHighs('parked')}) ph using (device_id)`;
+
+/**
+ * The high-water mark of every device of `region` (`+`: all) in storage: its highest
+ * (bootSeq, seq) within the replay look-back, folded or parked, or null for none. One
+ * statement (one snapshot, so a fold or a recompute meanwhile is seen whole or not at all);
+ * the worker loads them before it subscribes, so that a warm worker's first readings go
+ * straight to storage (measured at 100,000 devices: looking every device's first reading up
+ * put the worker seconds behind at the start of a run, and it stayed behind).
+ */
+export async function storedMarks(pool: Pool, region: string): Promise<Map<string, SequenceMark | null>> {
+  const { rows } = await pool.query<{ device_id: string; high: string[] | null }>(
+    `with stale as materialized (${staleHours('$2')})
+     select k.device_id, ${storedHigh('k', '$2', 'stale', 'ph.high')} as high
+     from device.keys k
+     left join (${parkedHighs(PENDING_TABLE)}) ph using (device_id)
+     where $1 = '+' or k.region = $1`,
+    [region, new Date(Date.now() - REPLAY_LOOKBACK_MS)],
+  );
+  return new Map(rows.map((row) => [row.device_id, markOf(row.high)]));
+}
+
+const markOf = (high: string[] | null): SequenceMark | null => (high ? { bootSeq: Number(high[0]), seq: Number(high[1]) } : null);
+
+/** The marks the look-up reported, raised to the looked-up readings this batch stored. */
+function raiseMarks(marks: Map<string, SequenceMark | null>, readings: readonly IncomingReading[], outcomes: readonly (Outcome | undefined)[]): void {
+  readings.forEach((reading, i) => {
+    if (reading.fresh || outcomes[i] !== 'stored') return;
+    const mark = marks.get(reading.deviceId);
+    if (!mark || reading.bootSeq > mark.bootSeq || (reading.bootSeq === mark.bootSeq && reading.seq > mark.seq)) {
+      marks.set(reading.deviceId, { bootSeq: reading.bootSeq, seq: reading.seq });
+    }
+  });
 }
 
 /** The same interval stored already (by another batch or worker): same bytes, or a replay. */
@@ -310,7 +431,7 @@ export function encodeRows(placed: readonly PlacedReading[]): { rows: Buffer; de
     channelColumns(deltas, r.eReactive);
     channelColumns(deltas, r.vRMS);
     channelColumns(deltas, r.iRMS);
-    deltas.float8(r.frequency ?? 0).int4(r.frequency === null ? 0 : 1).int2(pendingPart(r.deviceId));
+    deltas.float8(r.frequency ?? 0).int4(r.frequency === null ? 0 : 1).int2(pendingPart(r.deviceId)).int8(r.bootSeq).int8(r.seq);
   }
   return { rows: rows.finish(), deltas: deltas.finish() };
 }
@@ -347,7 +468,7 @@ async function insertReadings(client: PoolClient, deferRollups: boolean): Promis
        insert into telemetry.readings (${columns})
        select ${columns} from staging_readings order by device_id, ts
        on conflict do nothing
-       returning device_id, ts, duration, tenant_id, frequency, e_real, e_reactive, v_rms, i_rms
+       returning device_id, ts, duration, tenant_id, boot_seq, seq, frequency, e_real, e_reactive, v_rms, i_rms
      ),
      ${deferRollups ? pendingInsert('ins') : rollupUpserts('ins', 'readings', ['FIVE_MINUTES'])}
      select device_id || '|' || extract(epoch from ts)::int8 || '|' || duration as key from ins`,

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { checkCachedMessage, checkMessage, type CheckOptions, type IncomingMessage } from '../../subgraphs/device/ingest/check-message';
 import type { DeviceDirectory, DeviceKeys } from '../../subgraphs/device/ingest/device-keys';
+import { HmacSha256Key } from '../../lib/hmac-sha256';
 import { SequenceWindow } from '../../subgraphs/device/ingest/sequence-window';
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
@@ -12,7 +13,7 @@ import { readingMessage } from '../../subgraphs/device/simulator/message';
 const DEVICE = 'D100000000077';
 
 function keysOf(dataKey: Buffer): DeviceKeys {
-  return { deviceId: DEVICE, tenantId: crypto.randomUUID(), region: 'au', channelCount: 6, dataKeys: [dataKey], highWater: null, loadedAt: Date.now() - 60_000, stampedAt: 0 };
+  return { deviceId: DEVICE, tenantId: crypto.randomUUID(), region: 'au', channelCount: 6, dataKeys: [dataKey], macKeys: [new HmacSha256Key(dataKey)], loadedAt: Date.now() - 60_000, stampedAt: 0 };
 }
 
 function setUp(cached: DeviceKeys | null | undefined, stored: DeviceKeys | null) {
@@ -28,7 +29,10 @@ function setUp(cached: DeviceKeys | null | undefined, stored: DeviceKeys | null)
       return stored;
     },
   } as unknown as DeviceDirectory;
-  const options: CheckOptions = { directory, window: new SequenceWindow(), maxSkewSeconds: 30, maxAgeSeconds: 86_400 };
+  // the device's high-water mark known (nothing stored), as after the writer's first look-up
+  const window = new SequenceWindow();
+  window.settle(DEVICE, null);
+  const options: CheckOptions = { directory, window, maxSkewSeconds: 30, maxAgeSeconds: 86_400 };
   return { options, calls };
 }
 

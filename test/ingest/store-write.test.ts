@@ -3,9 +3,9 @@ import { acceptReading, leExtras } from '../../subgraphs/device/ingest/reading-s
 import { telemetryTopic } from '../../subgraphs/device/ingest/topics';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
 import type { IncomingReading } from '../../subgraphs/telemetry/reading';
-import { foldRollups } from '../../subgraphs/telemetry/rollup-fold';
+import { foldRollups, refreshRollups } from '../../subgraphs/telemetry/rollup-fold';
 import { PENDING_VALUES, currentRollup, pendingValueColumns } from '../../subgraphs/telemetry/rollups';
-import { writeBatch } from '../../subgraphs/telemetry/store-write';
+import { storedMarks, writeBatch } from '../../subgraphs/telemetry/store-write';
 import { verifyTelemetry } from '../../subgraphs/telemetry/verify';
 import type { TestDevice } from '../helpers/devices';
 import { ingestHarness, simulated } from './harness';
@@ -203,6 +203,102 @@ describe('the batch writer', () => {
     expect(await pendingReadings(device.deviceId)).toBe(5);
     const { rows } = await h.pool.query<{ reason: string }>('select reason from telemetry.dead_letters where device_id = $1', [device.deviceId]);
     expect(rows.map((row) => row.reason)).toEqual(['replay']);
+  });
+
+  it('looks a (bootSeq, seq) up wherever its sums are (parked, folded, upserted by a small batch) and reports each device its high-water mark', async () => {
+    const [parked, small, empty] = [await h.device(2), await h.device(2), await h.device(2)];
+    const start = Math.floor(Date.now() / 1000 / 300) * 300 - 3000;
+    const sim = simulated(parked, { bootSeq: 4, seq: 0 });
+    const first = [0, 1, 2].map((i) => incoming(parked, readingMessage(sim, start + i * 5).payload, 'se'));
+    expect(await writeBatch(h.pool, first, [], { deferRollups: true })).toEqual(['stored', 'stored', 'stored']);
+    const smallSim = simulated(small, { bootSeq: 9, seq: 0 });
+    const smallFirst = [0, 1].map((i) => incoming(small, readingMessage(smallSim, start + i * 5).payload, 'se'));
+    // a small batch upserts FIVE_MINUTES at once, its (bootSeq, seq) range with it
+    expect(await writeBatch(h.pool, smallFirst, [], { deferRollups: false })).toEqual(['stored', 'stored']);
+
+    // what a worker loads before it subscribes: parked, upserted, nothing stored
+    const loaded = await storedMarks(h.pool, '+');
+    expect([parked, small, empty].map((device) => loaded.get(device.deviceId))).toEqual([{ bootSeq: 4, seq: 3 }, { bootSeq: 9, seq: 2 }, null]);
+
+    // as a worker that does not know the marks (a device registered since it started) hands them over: not fresh
+    const suspect = (device: TestDevice, payload: Buffer) => incoming(device, payload, 'se', false);
+    const lookUp = async (readings: IncomingReading[]) => {
+      const marks = new Map();
+      const outcomes = await writeBatch(h.pool, readings, [], { deferRollups: true, marks });
+      return { outcomes, marks: Object.fromEntries(marks) };
+    };
+    // seq 2 (parked, not folded) again with other content; seq 3 redelivered; seq 50 new; seq 1
+    // of the small batch's device again; a device with nothing stored
+    const emptySim = simulated(empty, { bootSeq: 0, seq: 6 });
+    expect(
+      await lookUp([
+        suspect(parked, readingMessage({ ...sim, seq: 1 }, start + 100).payload),
+        suspect(parked, first[2]!.payload),
+        suspect(parked, readingMessage({ ...sim, seq: 49 }, start + 200).payload),
+        suspect(small, readingMessage({ ...smallSim, seq: 0 }, start + 100).payload),
+        suspect(empty, readingMessage(emptySim, start).payload),
+      ]),
+    ).toEqual({
+      outcomes: ['replay', 'duplicate', 'stored', 'replay', 'stored'],
+      marks: { [parked.deviceId]: { bootSeq: 4, seq: 50 }, [small.deviceId]: { bootSeq: 9, seq: 2 }, [empty.deviceId]: { bootSeq: 0, seq: 7 } },
+    });
+
+    // once folded, FIVE_MINUTES holds the range, and the look-up finds the readings through it
+    await foldRollups(h.pool);
+    expect(await pendingReadings(parked.deviceId)).toBe(4);
+    const { rows: ranges } = await h.pool.query('select seq_low, seq_high from telemetry.rollups_five_minutes where device_id = $1', [parked.deviceId]);
+    expect(ranges).toEqual([{ seq_low: ['4', '1'], seq_high: ['4', '50'] }]);
+    const { rows: parkedLeft } = await h.pool.query('select count(*)::int as n from telemetry.rollup_pending where device_id = $1', [parked.deviceId]);
+    expect(parkedLeft).toEqual([{ n: 0 }]);
+    expect(
+      await lookUp([
+        suspect(parked, readingMessage({ ...sim, seq: 0 }, start + 250).payload),
+        suspect(parked, first[1]!.payload),
+        suspect(parked, readingMessage({ ...sim, seq: 10 }, start + 55).payload),
+        suspect(empty, readingMessage({ ...emptySim, seq: 6 }, start + 5).payload),
+      ]),
+    ).toEqual({
+      outcomes: ['replay', 'duplicate', 'stored', 'replay'],
+      marks: { [parked.deviceId]: { bootSeq: 4, seq: 50 }, [empty.deviceId]: { bootSeq: 0, seq: 7 } },
+    });
+    expect((await storedRows(parked.deviceId)).map((row) => Number(row.seq))).toEqual([1, 2, 3, 11, 50]);
+
+    // the hours recomputed (as once they are over): HOUR holds the range, the marks are gone,
+    // and the look-up finds folded readings through the hours' index
+    await refreshRollups(h.pool, { graceMs: -2 * 86_400_000, budgetMs: 60_000 });
+    const { rows: hours } = await h.pool.query('select device_id, seq_low, seq_high from telemetry.rollups_hour where device_id = any($1) order by seq_low', [
+      [parked.deviceId, small.deviceId],
+    ]);
+    expect(hours).toEqual([
+      { device_id: parked.deviceId, seq_low: ['4', '1'], seq_high: ['4', '50'] },
+      { device_id: small.deviceId, seq_low: ['9', '1'], seq_high: ['9', '2'] },
+    ]);
+    const { rows: marked } = await h.pool.query("select count(*)::int as n from telemetry.rollup_stale where granularity = 'HOUR'");
+    expect(marked).toEqual([{ n: 0 }]);
+    expect(
+      await lookUp([
+        suspect(parked, readingMessage({ ...sim, seq: 2 }, start + 260).payload),
+        suspect(parked, readingMessage({ ...sim, seq: 10 }, start + 270).payload),
+        suspect(small, smallFirst[1]!.payload),
+      ]),
+    ).toEqual({
+      outcomes: ['replay', 'replay', 'duplicate'],
+      marks: { [parked.deviceId]: { bootSeq: 4, seq: 50 }, [small.deviceId]: { bootSeq: 9, seq: 2 } },
+    });
+    const reloaded = await storedMarks(h.pool, '+');
+    expect([parked, small, empty].map((device) => reloaded.get(device.deviceId))).toEqual([{ bootSeq: 4, seq: 50 }, { bootSeq: 9, seq: 2 }, { bootSeq: 0, seq: 7 }]);
+
+    const { rows } = await h.pool.query<{ reason: string; detail: string }>('select reason, detail from telemetry.dead_letters where device_id = any($1) order by id', [
+      [parked.deviceId, small.deviceId, empty.deviceId],
+    ]);
+    expect(rows).toEqual([
+      { reason: 'replay', detail: 'bootSeq 4 seq 2 was already stored with other content' },
+      { reason: 'replay', detail: 'bootSeq 9 seq 1 was already stored with other content' },
+      { reason: 'replay', detail: 'bootSeq 4 seq 1 was already stored with other content' },
+      { reason: 'replay', detail: 'bootSeq 0 seq 7 was already stored with other content' },
+      { reason: 'replay', detail: 'bootSeq 4 seq 3 was already stored with other content' },
+      { reason: 'replay', detail: 'bootSeq 4 seq 11 was already stored with other content' },
+    ]);
   });
 
   it('dedupes a batch of readings all taken for new once its direct COPY fails on an interval the batch repeats', async () => {

@@ -2,11 +2,12 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from '../../../lib/logger';
 import { recordLatest } from '../../telemetry/latest-store';
-import type { DeadLetter, IncomingReading } from '../../telemetry/reading';
+import type { DeadLetter, IncomingReading, SequenceMark } from '../../telemetry/reading';
 import { writeBatch } from '../../telemetry/store-write';
 import type { Verdict } from './check-message';
 import { recordStatuses } from './device-status';
 import type { IngestMetrics } from './metrics';
+import type { SequenceWindow } from './sequence-window';
 
 interface Item {
   verdict: Verdict;
@@ -27,6 +28,8 @@ export interface BatcherOptions {
   maxInFlight: number;
   /** Batches with at least this many readings defer their rollups to the fold (store-write). */
   deferRollupsFrom: number;
+  /** The checks' sequence window: told the high-water marks the writer looked up. */
+  window?: SequenceWindow;
 }
 
 /**
@@ -123,12 +126,14 @@ export class Batcher {
     }
     // a reading below its device's high-water mark is looked up in storage: a batch still
     // committing could hold its twin, so such a batch waits for the ones before it
-    if (readings.some((reading) => !reading.fresh)) await Promise.allSettled(others);
+    const looksUp = readings.some((reading) => !reading.fresh);
+    if (looksUp) await Promise.allSettled(others);
     const started = Date.now();
     let outcomes;
+    const marks = looksUp && this.options.window ? new Map<string, SequenceMark | null>() : undefined;
     try {
       const deferRollups = readings.length >= this.options.deferRollupsFrom;
-      outcomes = await writeBatch(this.options.pool, readings, letters, { deferRollups });
+      outcomes = await writeBatch(this.options.pool, readings, letters, { deferRollups, marks });
     } catch (error) {
       this.failures += 1;
       metrics.flushFailures.inc();
@@ -137,6 +142,8 @@ export class Batcher {
       return;
     }
     this.failures = 0;
+    // the devices' marks are known from here on: their next readings above them are fresh
+    if (marks) for (const [deviceId, mark] of marks) this.options.window!.settle(deviceId, mark);
     if (this.abandoned) return;
     const stored = readings.filter((_, i) => outcomes[i] === 'stored');
     await this.updateRedis(stored, statuses);

@@ -1,6 +1,6 @@
 import type { DeadLetter, IncomingReading } from '../../telemetry/reading';
 import type { DeviceDirectory, DeviceKeys } from './device-keys';
-import { decodeMac, macMatches } from './mac';
+import { decodeMac, preparedMacMatches } from './mac';
 import { DURATION_BY_KIND, acceptReading, channelCountIs, leExtras, readingSchema, statusSchema, type StatusPayload } from './reading-schema';
 import type { SequenceWindow } from './sequence-window';
 import { parseTopic, type TelemetryTopic } from './topics';
@@ -85,7 +85,7 @@ function judge(message: IncomingMessage, topic: TelemetryTopic, device: DeviceKe
   if (device.region !== topic.region) return reject(message, 'wrong-region', `registered in ${device.region}`, device);
   const mac = decodeMac(message.mac);
   if (!mac) return reject(message, 'no-mac', message.mac === undefined ? null : 'malformed mac property', device);
-  if (!macMatches(device.dataKeys, message.payload, mac)) return mayReload ? RELOAD : reject(message, 'bad-mac', null, device);
+  if (!preparedMacMatches(device.macKeys, message.payload, mac)) return mayReload ? RELOAD : reject(message, 'bad-mac', null, device);
   let body: unknown;
   try {
     body = JSON.parse(message.payload.toString('utf8'));
@@ -110,7 +110,7 @@ function judge(message: IncomingMessage, topic: TelemetryTopic, device: DeviceKe
   const now = message.receivedAt.getTime() / 1000;
   if (reading.timestamp > now + options.maxSkewSeconds) return reject(message, 'future', `${Math.round(reading.timestamp - now)} s ahead`, device);
   if (reading.timestamp < now - options.maxAgeSeconds) return reject(message, 'stale', `${Math.round(now - reading.timestamp)} s old`, device);
-  const fresh = options.window.advance(device.deviceId, reading.bootSeq, reading.seq, device.highWater);
+  const fresh = options.window.advance(device.deviceId, reading.bootSeq, reading.seq);
   return {
     kind: 'reading',
     reading: {

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Pool } from 'pg';
+import { HmacSha256Key } from '../../../lib/hmac-sha256';
 import { secretOpener } from '../../../lib/master-key';
 
 export interface DeviceKeys {
@@ -9,10 +10,13 @@ export interface DeviceKeys {
   channelCount: number;
   /** Current data key first, then the previous one while the rotation overlap lasts. */
   dataKeys: Buffer[];
+  /**
+   * `dataKeys` prepared for HMAC-SHA256 (lib/hmac-sha256.ts), in the same order: the check
+   * of every message uses them (a WeakMap look-up per message was 2.2 % of the worker's CPU).
+   */
+  macKeys: HmacSha256Key[];
   /** Until when the previous key (second in `dataKeys`) is accepted, epoch ms. */
   previousValidUntil?: number | null;
-  /** Highest stored (bootSeq, seq) in the replay look-back, when the keys were loaded. */
-  highWater: { bootSeq: number; seq: number } | null;
   loadedAt: number;
   /** When the row was created or its keys last rotated (epoch ms): what `refresh()` compares. */
   stampedAt: number;
@@ -26,21 +30,14 @@ interface KeyRow {
   data_key: string;
   previous_data_key: string | null;
   previous_valid_until: Date | null;
-  boot_seq: string | null;
-  seq: string | null;
   stamped_at: Date;
 }
 
+// A device's high-water mark is not loaded with its keys: the writer reports it from its
+// look-up of the device's first reading (sequence-window.ts `settle`).
 const KEY_COLUMNS = `k.device_id, k.tenant_id, k.region, k.channel_count, k.data_key, k.previous_data_key, k.previous_valid_until,
-            hw.boot_seq, hw.seq, greatest(k.created_at, k.rotated_at) as stamped_at
-     from device.keys k
-     left join lateral (
-       select r.boot_seq, r.seq from telemetry.readings r
-       where r.device_id = k.device_id and r.ts >= $1
-       order by r.boot_seq desc, r.seq desc limit 1
-     ) hw on true`;
-
-const lookbackStart = (lookbackMs = 8 * 86_400_000): Date => new Date(Date.now() - lookbackMs);
+            greatest(k.created_at, k.rotated_at) as stamped_at
+     from device.keys k`;
 
 /** Opens the rows' keys, yielding the event loop every 1,000 rows (100,000 take seconds). */
 async function openRows(masterKey: Buffer, rows: KeyRow[], anyPreviousKey = false): Promise<DeviceKeys[]> {
@@ -59,8 +56,8 @@ async function openRows(masterKey: Buffer, rows: KeyRow[], anyPreviousKey = fals
     const dataKeys = [open(row.device_id, row.data_key)];
     const previousValidUntil = row.previous_valid_until?.getTime() ?? null;
     if (row.previous_data_key && ((previousValidUntil ?? 0) > now || anyPreviousKey)) dataKeys.push(open(row.device_id, row.previous_data_key));
-    const highWater = row.boot_seq === null ? null : { bootSeq: Number(row.boot_seq), seq: Number(row.seq) };
-    opened.push({ deviceId: row.device_id, tenantId: row.tenant_id, region: row.region, channelCount: row.channel_count, dataKeys, previousValidUntil, highWater, loadedAt: now, stampedAt: row.stamped_at.getTime() });
+    const macKeys = dataKeys.map((key) => new HmacSha256Key(key));
+    opened.push({ deviceId: row.device_id, tenantId: row.tenant_id, region: row.region, channelCount: row.channel_count, dataKeys, macKeys, previousValidUntil, loadedAt: now, stampedAt: row.stamped_at.getTime() });
   }
   return opened;
 }
@@ -74,9 +71,9 @@ export async function loadDeviceKeys(
   pool: Pool,
   masterKey: Buffer,
   deviceIds: readonly string[],
-  options: { anyPreviousKey?: boolean; lookbackMs?: number } = {},
+  options: { anyPreviousKey?: boolean } = {},
 ): Promise<Map<string, DeviceKeys>> {
-  const { rows } = await pool.query<KeyRow>(`select ${KEY_COLUMNS} where k.device_id = any($2::text[])`, [lookbackStart(options.lookbackMs), deviceIds]);
+  const { rows } = await pool.query<KeyRow>(`select ${KEY_COLUMNS} where k.device_id = any($1::text[])`, [deviceIds]);
   return new Map((await openRows(masterKey, rows, options.anyPreviousKey)).map((keys) => [keys.deviceId, keys]));
 }
 
@@ -131,8 +128,8 @@ export class DeviceDirectory {
     let loaded = 0;
     for (let after = ''; ; ) {
       const { rows } = await this.pool.query<KeyRow>(
-        `select ${KEY_COLUMNS} where ($2 = '+' or k.region = $2) and k.device_id > $3 order by k.device_id limit $4`,
-        [lookbackStart(), this.options.region ?? '+', after, pageSize],
+        `select ${KEY_COLUMNS} where ($1 = '+' or k.region = $1) and k.device_id > $2 order by k.device_id limit $3`,
+        [this.options.region ?? '+', after, pageSize],
       );
       this.remember(await openRows(this.masterKey, rows));
       loaded += rows.length;
@@ -216,6 +213,9 @@ export class DeviceDirectory {
 
 /** The previous key stops being accepted when its rotation overlap ends, cached or not. */
 function withoutExpiredKey(keys: DeviceKeys): DeviceKeys {
-  if (keys.dataKeys.length > 1 && (keys.previousValidUntil ?? 0) <= Date.now()) keys.dataKeys = keys.dataKeys.slice(0, 1);
+  if (keys.dataKeys.length > 1 && (keys.previousValidUntil ?? 0) <= Date.now()) {
+    keys.dataKeys = keys.dataKeys.slice(0, 1);
+    keys.macKeys = keys.macKeys.slice(0, 1);
+  }
   return keys;
 }

@@ -10,7 +10,7 @@ import { pruneDeadLetters } from '../../telemetry/dead-letters';
 import { ensurePartitions } from '../../telemetry/partitions';
 import { foldRollups, refreshRollups } from '../../telemetry/rollup-fold';
 import { PENDING_PARTS } from '../../telemetry/rollups';
-import { REPLAY_LOOKBACK_MS } from '../../telemetry/store-write';
+import { REPLAY_LOOKBACK_MS, storedMarks } from '../../telemetry/store-write';
 import { Batcher } from './batcher';
 import { checkCachedMessage, checkMessage, type CheckOptions, type Deferred, type IncomingMessage, type Verdict } from './check-message';
 import { DeviceDirectory } from './device-keys';
@@ -123,6 +123,7 @@ export function createIngestWorker(deps: {
   const { config, pool, redis, logger } = deps;
   const options = { ...defaultIngestOptions(config), ...deps.options };
   const metrics = createIngestMetrics();
+  const window = new SequenceWindow();
   const batcher = new Batcher({
     pool,
     redis,
@@ -132,11 +133,12 @@ export function createIngestWorker(deps: {
     maxDelayMs: options.batchDelayMs,
     maxInFlight: options.batchesInFlight,
     deferRollupsFrom: options.deferRollupsFrom,
+    window,
   });
   const directory = new DeviceDirectory(pool, config.masterKey, { region: options.region });
   const checks: CheckOptions = {
     directory,
-    window: new SequenceWindow(),
+    window,
     maxSkewSeconds: options.maxSkewSeconds,
     // a reading older than the replay look-back could not be checked for replay
     maxAgeSeconds: REPLAY_LOOKBACK_MS / 1000 - 86_400,
@@ -210,7 +212,9 @@ export function createIngestWorker(deps: {
       // every key in memory before the first message: see DeviceDirectory
       const warming = Date.now();
       const devices = await directory.warm();
-      logger.info({ devices, ms: Date.now() - warming }, 'ingest: device keys loaded');
+      // and their high-water marks (a device registered later has its first reading looked up)
+      for (const [deviceId, mark] of await storedMarks(pool, options.region)) window.settle(deviceId, mark);
+      logger.info({ devices, ms: Date.now() - warming }, 'ingest: device keys and high-water marks loaded');
       const mqttClient = mqtt.connect(config.MQTT_URL, {
         protocolVersion: 5,
         clientId: options.clientId,

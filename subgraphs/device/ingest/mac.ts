@@ -28,3 +28,10 @@ export function macMatches(keys: readonly Buffer[], payload: Buffer, mac: Buffer
   for (const key of keys) match = preparedKey(key).verify(payload, mac) || match;
   return match;
 }
+
+/** `macMatches` with the keys prepared already (DeviceKeys.macKeys: no look-up per message). */
+export function preparedMacMatches(keys: readonly HmacSha256Key[], payload: Buffer, mac: Buffer): boolean {
+  let match = false;
+  for (const key of keys) match = key.verify(payload, mac) || match;
+  return match;
+}

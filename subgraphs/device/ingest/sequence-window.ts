@@ -1,36 +1,49 @@
+import type { SequenceMark } from '../../telemetry/reading';
+
 /**
  * Per-device high-water mark of (bootSeq, seq). A reading above it is new for certain and
  * goes straight to the batch; one at or below it (reordered, redelivered, replayed) is
  * looked up in storage by the writer, which tells a redelivery of the same bytes from a
- * replay. The mark only decides how much checking a reading needs, never whether it is
- * stored, so a worker that restarts or shares devices with other workers stays correct.
+ * replay. Until the worker knows a device's mark (its first reading since the worker
+ * started), every reading of the device is looked up, and the writer's look-up reports the
+ * mark as stored (`settle`). The mark only decides how much checking a reading needs, never
+ * whether it is stored, so a worker that restarts or shares devices with other workers stays
+ * correct.
  */
 export class SequenceWindow {
   /** The window's own marks, moved up in place (a reading a device, 20,000 a second: no object each). */
-  private readonly marks = new Map<string, Mark>();
+  private readonly marks = new Map<string, SequenceMark>();
 
-  /** True when (bootSeq, seq) is above the mark (then the mark moves up). */
-  advance(deviceId: string, bootSeq: number, seq: number, stored: Readonly<Mark> | null): boolean {
-    let mark = this.marks.get(deviceId);
-    if (stored && (!mark || above(stored.bootSeq, stored.seq, mark))) {
-      if (mark) setMark(mark, stored.bootSeq, stored.seq);
-      else this.marks.set(deviceId, (mark = { bootSeq: stored.bootSeq, seq: stored.seq }));
-    }
-    if (mark && !above(bootSeq, seq, mark)) return false;
-    if (mark) setMark(mark, bootSeq, seq);
-    else this.marks.set(deviceId, { bootSeq, seq });
+  /** True when (bootSeq, seq) is above the device's known mark (then the mark moves up). */
+  advance(deviceId: string, bootSeq: number, seq: number): boolean {
+    const mark = this.marks.get(deviceId);
+    if (!mark || !above(bootSeq, seq, mark)) return false;
+    mark.bootSeq = bootSeq;
+    mark.seq = seq;
     return true;
+  }
+
+  /**
+   * What storage holds for the device (its highest stored pair, or null for none) once the
+   * writer has looked its readings up: the mark becomes known, and is never lowered.
+   */
+  settle(deviceId: string, stored: Readonly<SequenceMark> | null): void {
+    const mark = this.marks.get(deviceId);
+    const to = stored ?? NOTHING_STORED;
+    if (!mark) this.marks.set(deviceId, { bootSeq: to.bootSeq, seq: to.seq });
+    else if (above(to.bootSeq, to.seq, mark)) {
+      mark.bootSeq = to.bootSeq;
+      mark.seq = to.seq;
+    }
+  }
+
+  /** Whether the device's mark is known (its first reading has been looked up). */
+  knows(deviceId: string): boolean {
+    return this.marks.has(deviceId);
   }
 }
 
-interface Mark {
-  bootSeq: number;
-  seq: number;
-}
+/** Below every pair: a device with nothing stored. */
+const NOTHING_STORED: SequenceMark = { bootSeq: -Infinity, seq: -Infinity };
 
-function setMark(mark: Mark, bootSeq: number, seq: number): void {
-  mark.bootSeq = bootSeq;
-  mark.seq = seq;
-}
-
-const above = (bootSeq: number, seq: number, mark: Mark): boolean => bootSeq > mark.bootSeq || (bootSeq === mark.bootSeq && seq > mark.seq);
+const above = (bootSeq: number, seq: number, mark: SequenceMark): boolean => bootSeq > mark.bootSeq || (bootSeq === mark.bootSeq && seq > mark.seq);

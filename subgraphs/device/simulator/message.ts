@@ -1,3 +1,4 @@
+import { HmacSha256Key } from '../../../lib/hmac-sha256';
 import { encodeMac, macOf } from '../ingest/mac';
 import { channelValues } from './load-shape';
 
@@ -9,6 +10,17 @@ export interface SimulatedDevice {
   /** the device's counters (CONTRACT §6: bootSeq, seq) */
   bootSeq: number;
   seq: number;
+  /** `dataKey` prepared for HMAC-SHA256, kept with the key it was prepared from (`macKeyOf`). */
+  prepared?: { key: Buffer; mac: HmacSha256Key };
+}
+
+/**
+ * The device's data key prepared for signing, kept on the device: looked up in the WeakMap
+ * of `macOf` per message it was 3.8 % of the simulator's CPU at 100,000 devices.
+ */
+function macKeyOf(device: SimulatedDevice): HmacSha256Key {
+  if (device.prepared?.key !== device.dataKey) device.prepared = { key: device.dataKey, mac: new HmacSha256Key(device.dataKey) };
+  return device.prepared.mac;
 }
 
 /**
@@ -25,7 +37,7 @@ export function readingMessage(device: SimulatedDevice, timestamp: number, durat
       `"frequency":${decimal(frequency, 2)},"eReal":[${eReal.join(',')}],"eReactive":[${eReactive.join(',')}],` +
       `"vRMS":[${decimals(vRMS, 1)}],"iRMS":[${decimals(iRMS, 3)}]}`,
   );
-  return { payload, mac: encodeMac(macOf(device.dataKey, payload)) };
+  return { payload, mac: encodeMac(macKeyOf(device).digest(payload)) };
 }
 
 const SCALE = [1, 10, 100, 1000] as const;
