@@ -20,6 +20,12 @@ export function createPool(databaseUrl: string, options: { service: string; max?
     application_name: `cypernex-${options.service}`,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30000,
+    // No JIT compilation: every statement here is short, and the server compiles a plan whose
+    // estimated cost passes jit_above_cost, which a stale estimate can make of a query of
+    // milliseconds: the ingestion worker's replay look-up of 5,000 readings took 1.2-3.0 s,
+    // 1.9 of them compiling, instead of 0.13-0.47 s (bench/ingest/pg-cost.ts `lookUp`). A
+    // DATABASE_URL with its own `options` parameter keeps them.
+    options: '-c jit=off',
   });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on the next checkout.

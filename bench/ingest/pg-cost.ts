@@ -76,8 +76,10 @@ async function main(): Promise<void> {
     // one entry per fold period: how the cost moves as the day's partition and its indexes grow
     const periods: { readings: number; write: number; fold: number; walBytes: number; checkpoints: number }[] = [];
     let period = { write: 0, fold: 0, wal: walBefore, readings: 0 };
+    let last: IncomingReading[] = [];
     for (let i = 0; i < batches; i += 1) {
       const readings = batch();
+      last = readings;
       const before = cpuSecondsOfAll('postgres');
       await writeBatch(pool, readings, [], { deferRollups: !values.staged });
       const written = cpuSecondsOfAll('postgres');
@@ -112,9 +114,29 @@ async function main(): Promise<void> {
     // HOUR and DAY of every bucket the run marked stale, recomputed as the worker does once
     // they are over (these are not over yet: a negative grace makes them due); with as many
     // readings per device as an hour holds (720 at 5 s) this is the recompute's real share
+    // the replay look-up of a batch of readings not above their devices' marks (as after a
+    // worker restart, when the broker redelivers what was not acknowledged): the last batch
+    // again, folded and its hours marked stale; then a new batch, parked; both again below
+    const lookUp: Record<string, { milliseconds: number; microsecondsPerReading: number; duplicates: number }> = {};
+    const again = (readings: IncomingReading[]) => readings.map((reading) => ({ ...reading, fresh: false }));
+    const priceLookUp = async (name: string, readings: IncomingReading[]) => {
+      const [cpu, started] = [cpuSecondsOfAll('postgres'), Date.now()];
+      const outcomes = await writeBatch(pool, again(readings), [], { deferRollups: !values.staged, marks: new Map() });
+      lookUp[name] = {
+        milliseconds: Date.now() - started,
+        microsecondsPerReading: perReadingOf(cpuSecondsOfAll('postgres') - cpu, readings.length),
+        duplicates: outcomes.filter((outcome) => outcome === 'duplicate').length,
+      };
+    };
+    await priceLookUp('foldedHourMarked', last);
+    const parked = batch();
+    await writeBatch(pool, parked, [], { deferRollups: !values.staged });
+    await priceLookUp('parked', parked);
+    await foldRollups(pool);
     const beforeRefresh = cpuSecondsOfAll('postgres');
     const refreshed = await refreshRollups(pool, { graceMs: -2 * 86_400_000, budgetMs: Number.POSITIVE_INFINITY });
     const refresh = { buckets: refreshed, microsecondsPerReading: perReadingOf(cpuSecondsOfAll('postgres') - beforeRefresh, readings) };
+    await priceLookUp('foldedHourRecomputed', last);
     let foldSplit: Record<string, number> | undefined;
     if (values['fold-split']) {
       for (let i = 0; i < foldEvery; i += 1) await writeBatch(pool, batch(), [], { deferRollups: !values.staged });
@@ -132,6 +154,7 @@ async function main(): Promise<void> {
         readingsPerDevice: readings / devices,
         refresh,
         fiveMinutesUpdates,
+        lookUp,
         walBytesPerReading: Math.round(Number(walAfter.lsn - walBefore.lsn) / readings),
         checkpoints: walAfter.checkpoints - walBefore.checkpoints,
         sharedBuffers: walAfter.sharedBuffers,
