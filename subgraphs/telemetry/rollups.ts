@@ -66,8 +66,8 @@ type AggregateSource = 'readings' | 'sums' | 'pending';
  * From readings or deltas, (lowest bootSeq, lowest seq) to (highest bootSeq, highest seq):
  * the exact lowest and highest pair when the bucket's readings share a bootSeq (a bucket
  * spanning a reboot gets a wider range, which only adds a bucket to look in), from scalar
- * aggregates: `min(array[boot_seq, seq])` built and compared two arrays per delta and made
- * the fold a third dearer (pg-cost, docs/benchmarks.md).
+ * aggregates: two arrays per bucket instead of the two per delta `min(array[boot_seq, seq])`
+ * builds and compares.
  */
 const sequenceRange = (kind: AggregateSource): string =>
   kind === 'sums'

@@ -31,8 +31,9 @@ export interface WriteOptions {
   deferRollups?: boolean;
   /**
    * Filled with the high-water mark of each device whose readings were looked up (not
-   * fresh: `IncomingReading.fresh`): its highest stored (bootSeq, seq) once this batch
-   * commits, or null when it has none. The worker's sequence window takes it up (`settle`).
+   * fresh: `IncomingReading.fresh`): its highest stored (bootSeq, seq) before this batch, or
+   * null when it had none. The worker's sequence window takes it up, and the pairs of the
+   * looked-up readings the batch stored (`SequenceWindow.settle`).
    */
   marks?: Map<string, SequenceMark | null>;
 }
@@ -97,7 +98,6 @@ export async function writeBatch(
     const replays = readings.filter((_, i) => outcomes[i] === 'replay').map(replayLetter);
     await insertDeadLetters(client, [...deadLetters, ...replays]);
     await client.query('commit');
-    if (options.marks) raiseMarks(options.marks, readings, outcomes);
   } catch (error) {
     failure = error as Error;
     await client.query('rollback').catch(() => undefined);
@@ -274,17 +274,6 @@ export async function storedMarks(pool: Pool, region: string): Promise<Map<strin
 }
 
 const markOf = (high: string[] | null): SequenceMark | null => (high ? { bootSeq: Number(high[0]), seq: Number(high[1]) } : null);
-
-/** The marks the look-up reported, raised to the looked-up readings this batch stored. */
-function raiseMarks(marks: Map<string, SequenceMark | null>, readings: readonly IncomingReading[], outcomes: readonly (Outcome | undefined)[]): void {
-  readings.forEach((reading, i) => {
-    if (reading.fresh || outcomes[i] !== 'stored') return;
-    const mark = marks.get(reading.deviceId);
-    if (!mark || reading.bootSeq > mark.bootSeq || (reading.bootSeq === mark.bootSeq && reading.seq > mark.seq)) {
-      marks.set(reading.deviceId, { bootSeq: reading.bootSeq, seq: reading.seq });
-    }
-  });
-}
 
 /** The same interval stored already (by another batch or worker): same bytes, or a replay. */
 async function classifyConflicts(client: PoolClient, readings: readonly IncomingReading[], conflicts: number[], outcomes: (Outcome | undefined)[]) {

@@ -205,7 +205,7 @@ describe('the batch writer', () => {
     expect(rows.map((row) => row.reason)).toEqual(['replay']);
   });
 
-  it('looks a (bootSeq, seq) up wherever its sums are (parked, folded, upserted by a small batch) and reports each device its high-water mark', async () => {
+  it('looks a (bootSeq, seq) up wherever its sums are (parked, folded, upserted by a small batch) and reports each device its stored high-water mark', async () => {
     const [parked, small, empty] = [await h.device(2), await h.device(2), await h.device(2)];
     const start = Math.floor(Date.now() / 1000 / 300) * 300 - 3000;
     const sim = simulated(parked, { bootSeq: 4, seq: 0 });
@@ -240,7 +240,8 @@ describe('the batch writer', () => {
       ]),
     ).toEqual({
       outcomes: ['replay', 'duplicate', 'stored', 'replay', 'stored'],
-      marks: { [parked.deviceId]: { bootSeq: 4, seq: 50 }, [small.deviceId]: { bootSeq: 9, seq: 2 }, [empty.deviceId]: { bootSeq: 0, seq: 7 } },
+      // what was stored before the batch (the worker then settles the batch's stored pairs too)
+      marks: { [parked.deviceId]: { bootSeq: 4, seq: 3 }, [small.deviceId]: { bootSeq: 9, seq: 2 }, [empty.deviceId]: null },
     });
 
     // once folded, FIVE_MINUTES holds the range, and the look-up finds the readings through it

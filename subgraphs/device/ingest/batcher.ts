@@ -142,8 +142,15 @@ export class Batcher {
       return;
     }
     this.failures = 0;
-    // the devices' marks are known from here on: their next readings above them are fresh
-    if (marks) for (const [deviceId, mark] of marks) this.options.window!.settle(deviceId, mark);
+    // the devices' marks are known from here on (what was stored before, then what this
+    // batch stored): their next readings above them are fresh
+    if (marks) {
+      const window = this.options.window!;
+      for (const [deviceId, mark] of marks) window.settle(deviceId, mark);
+      readings.forEach((reading, i) => {
+        if (!reading.fresh && outcomes[i] === 'stored') window.settle(reading.deviceId, reading);
+      });
+    }
     if (this.abandoned) return;
     const stored = readings.filter((_, i) => outcomes[i] === 'stored');
     await this.updateRedis(stored, statuses);

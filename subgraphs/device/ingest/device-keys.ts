@@ -33,8 +33,9 @@ interface KeyRow {
   stamped_at: Date;
 }
 
-// A device's high-water mark is not loaded with its keys: the writer reports it from its
-// look-up of the device's first reading (sequence-window.ts `settle`).
+// A device's high-water mark is not loaded with its keys: the worker loads every device's
+// before it subscribes (store-write.ts `storedMarks`), and the writer reports a device's
+// registered since from its look-up of the first reading (sequence-window.ts `settle`).
 const KEY_COLUMNS = `k.device_id, k.tenant_id, k.region, k.channel_count, k.data_key, k.previous_data_key, k.previous_valid_until,
             greatest(k.created_at, k.rotated_at) as stamped_at
      from device.keys k`;

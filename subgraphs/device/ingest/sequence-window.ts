@@ -36,11 +36,6 @@ export class SequenceWindow {
       mark.seq = to.seq;
     }
   }
-
-  /** Whether the device's mark is known (its first reading has been looked up). */
-  knows(deviceId: string): boolean {
-    return this.marks.has(deviceId);
-  }
 }
 
 /** Below every pair: a device with nothing stored. */
