@@ -176,6 +176,10 @@ const hourOf = (since: string): string => bucketExpression(rollupTables.HOUR.wid
 const holds = (range: string, pair: string): string =>
   `${range}.seq_high >= array[${pair}.boot_seq, ${pair}.seq] and ${range}.seq_low <= array[${pair}.boot_seq, ${pair}.seq]`;
 
+/** `alias`.device_id's FIVE_MINUTES rows (`f`) in the hour starting at `hour` (SQL). */
+const inHour = (alias: string, hour: string): string =>
+  `f.device_id = ${alias}.device_id and f.bucket >= ${hour} and f.bucket < ${hour} + interval '${rollupTables.HOUR.width}'`;
+
 /** The hours marked stale since `since` (SQL): their HOUR rows may lag their FIVE_MINUTES rows. */
 const staleHours = (since: string): string => `select bucket as hour, part from ${STALE_TABLE} where granularity = 'HOUR' and bucket >= ${hourOf(since)}`;
 
@@ -189,8 +193,7 @@ const storedHigh = (alias: string, since: string, stale: string, parkedHigh: str
     (select h.seq_high from ${HOUR} h
      where h.device_id = ${alias}.device_id and h.seq_high is not null and h.bucket >= ${hourOf(since)}
      order by h.seq_high desc limit 1),
-    (select max(f.seq_high) from ${stale} sh join ${FIVE_MINUTES} f
-       on f.device_id = ${alias}.device_id and f.bucket >= sh.hour and f.bucket < sh.hour + interval '${rollupTables.HOUR.width}'
+    (select max(f.seq_high) from ${stale} sh join ${FIVE_MINUTES} f on ${inHour(alias, 'sh.hour')}
      where sh.part = ${partOf(`${alias}.device_id`)}),
     ${parkedHigh}
   )`;
@@ -205,7 +208,7 @@ const parkedHighs = (parked: string): string => `select device_id, max(array[boo
  * statistics one sorted the day's readings for a merge join (0.8 s for 600,000 readings;
  * bench/ingest/pg-cost.ts `lookUp`).
  */
-export const SUSPECTS_STATEMENT = `with s as materialized (
+const SUSPECTS_STATEMENT = `with s as materialized (
   select * from unnest($1::text[], $2::int8[], $3::int8[]) as s(device_id, boot_seq, seq)
 ),
 parked as materialized (
@@ -219,18 +222,12 @@ buckets as (
   cross join lateral (
     select h.bucket from ${HOUR} h where h.device_id = s.device_id and h.bucket >= ${hourOf('$4')} and ${holds('h', 's')} offset 0
   ) h
-  cross join lateral (
-    select f.bucket from ${FIVE_MINUTES} f
-    where f.device_id = s.device_id and f.bucket >= h.bucket and f.bucket < h.bucket + interval '${rollupTables.HOUR.width}' and ${holds('f', 's')} offset 0
-  ) f
+  cross join lateral (select f.bucket from ${FIVE_MINUTES} f where ${inHour('s', 'h.bucket')} and ${holds('f', 's')} offset 0) f
   union
   select s.device_id, s.boot_seq, s.seq, f.bucket
   from s
   join stale sh on sh.part = ${partOf('s.device_id')}
-  cross join lateral (
-    select f.bucket from ${FIVE_MINUTES} f
-    where f.device_id = s.device_id and f.bucket >= sh.hour and f.bucket < sh.hour + interval '${rollupTables.HOUR.width}' and ${holds('f', 's')} offset 0
-  ) f
+  cross join lateral (select f.bucket from ${FIVE_MINUTES} f where ${inHour('s', 'sh.hour')} and ${holds('f', 's')} offset 0) f
 ),
 hits as (
   select b.device_id, b.boot_seq, b.seq, r.mac
