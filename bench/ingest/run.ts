@@ -96,7 +96,8 @@ async function main(): Promise<void> {
     );
     children.push(simulator);
     if (values.profile) log(`profiles in ${values.profile}: worker pid ${workers.map((w) => w.pid).join(', ')}, simulator pid ${simulator.pid}`);
-    const cpuBefore = Object.fromEntries(Object.entries(cpuOf).map(([name, read]) => [name, read()]));
+    const cpuNow = () => Object.fromEntries(Object.entries(cpuOf).map(([name, read]) => [name, read()]));
+    const cpuBefore = cpuNow();
     const walBefore = await walState(pool);
     let simulatorCpu = 0;
     const startedAt = Date.now();
@@ -128,7 +129,6 @@ async function main(): Promise<void> {
     // CPU and time are read before each exact count, and the reading taken before the count
     // that finds everything stored is the run's: the count scans every reading (with parallel
     // workers), work of the bench's, not of the platform.
-    const cpuNow = () => Object.fromEntries(Object.entries(cpuOf).map(([name, read]) => [name, read()]));
     let drained = { at: Date.now(), cpu: cpuNow() };
     let stored = await count();
     // Loss is counted reading by reading: stored readings that were never acknowledged are
