@@ -16,7 +16,7 @@ import { publishHeader } from '../../subgraphs/device/mqtt-wire';
 import { readingMessage } from '../../subgraphs/device/simulator/message';
 import { ARCHIVE_DEFLATE_OPTIONS, packArchive } from '../../subgraphs/telemetry/archive';
 import { uuidField } from '../../subgraphs/telemetry/copy-binary';
-import { latestKey, recordLatest } from '../../subgraphs/telemetry/latest-store';
+import { latest, recordLatest } from '../../subgraphs/telemetry/latest-store';
 import { encodeRows } from '../../subgraphs/telemetry/store-write';
 import { loadConfig } from '../../lib/config';
 import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
@@ -254,8 +254,10 @@ async function latestReadings() {
     for (let r = 1; r <= rounds; r += 1) await recordLatest(redis, batches[r]!);
     const node = (cpuMicros() - start) / rounds / devices;
     const server = ((await redisCpuSeconds()) - redisStart) * 1e6 / rounds / devices;
-    const stored = await redis.hget(latestKey(batches[rounds]![7]!.deviceId), 'reading');
-    if (stored !== batches[rounds]![7]!.payload.toString()) throw new Error('bench: the latest reading read back differs from the one recorded');
+    const [stored] = await latest(redis, [batches[rounds]![7]!.deviceId]);
+    if (JSON.stringify(stored?.reading?.eReal) !== JSON.stringify(JSON.parse(batches[rounds]![7]!.payload.toString()).eReal)) {
+      throw new Error('bench: the latest reading read back differs from the one recorded');
+    }
     return { devicesPerCall: devices, microsecondsPerDevice: { worker: round(node), redis: round(server) } };
   } finally {
     redis.disconnect();

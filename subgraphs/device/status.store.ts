@@ -1,5 +1,5 @@
 import type { Redis } from '../../lib/redis';
-import { latestKey } from '../telemetry/latest-store';
+import { SEEN_RANGE, isWrongType, latestKey, seenOf } from '../telemetry/latest-store';
 import { statusKey } from './ingest/device-status';
 
 export interface StatusRow {
@@ -22,16 +22,19 @@ export async function statusesOf(redis: Redis, deviceIds: readonly string[]): Pr
   const pipeline = redis.pipeline();
   for (const id of deviceIds) {
     pipeline.hmget(statusKey(id), 'online', 'firmwareVersion', 'signalQualityDbm', 'receivedAt');
-    pipeline.hget(latestKey(id), 'seen');
+    pipeline.getrangeBuffer(latestKey(id), ...SEEN_RANGE);
   }
   const results = (await pipeline.exec()) ?? [];
-  for (const [error] of results) if (error) throw error;
+  // the newest reading's key may still hold an earlier version's hash: no time from it
+  results.forEach(([error], n) => {
+    if (error && !(n % 2 === 1 && isWrongType(error))) throw error;
+  });
   return deviceIds.map((_, i) => {
     const [online, firmware, signal, receivedAt] = (results[2 * i]?.[1] as (string | null)[] | null) ?? [];
-    const seen = results[2 * i + 1]?.[1] as string | null;
+    const [seenError, seen] = results[2 * i + 1] ?? [null, null];
     return {
       online: online === '1',
-      lastSeenAt: newest(toDate(receivedAt), toDate(seen)),
+      lastSeenAt: newest(toDate(receivedAt), seenError ? null : seenOf(seen as Buffer | null)),
       firmwareVersion: firmware || null,
       signalQualityDbm: signal ? Number(signal) : null,
     };

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { createRedis } from '../../lib/redis';
 import { latest, latestKey, recordLatest } from '../../subgraphs/telemetry/latest-store';
+import { statusesOf } from '../../subgraphs/device/status.store';
 import type { ReadingValues } from '../../subgraphs/telemetry/reading';
 import { testConfig } from '../helpers/config';
 
@@ -64,14 +65,20 @@ describe('recordLatest', () => {
     await recordLatest(redis, items);
     const stored = await latest(redis, devices);
     stored.forEach((entry, i) => expect(entry.reading).toEqual(reading(1_800_000_000 + i, i + 10)));
-    expect(await redis.hget(latestKey(devices[2]!), 'reading')).toBe(items[2]!.payload.toString());
+    // the payload is kept byte for byte, at the end of the device's record
+    const record = await redis.getBuffer(latestKey(devices[2]!));
+    expect(record!.subarray(record!.length - items[2]!.payload.length).equals(items[2]!.payload)).toBe(true);
   });
 
-  it('leaves the other fields of a device hash alone', async () => {
+  it('replaces the hash an earlier version kept per device, reading it as nothing until then', async () => {
     const id = deviceId(99_999);
-    await redis.hset(latestKey(id), 'other', 'kept');
+    const old = reading(1_700_000_000, 1);
+    await redis.hset(latestKey(id), 'ts', old.timestamp, 'seen', 1_700_000_000_000, 'tenant', tenantId, 'reading', JSON.stringify(old));
+    expect(await latest(redis, [id])).toEqual([{ deviceId: id, tenantId: null, lastSeenAt: null, reading: null }]);
+    expect((await statusesOf(redis, [id]))[0]?.lastSeenAt).toBeNull();
     await recordLatest(redis, [item(id, reading(1_800_000_000, 3), new Date(1_800_000_000_000))]);
-    expect(await redis.hget(latestKey(id), 'other')).toBe('kept');
-    expect((await latest(redis, [id]))[0]?.reading?.eReal).toEqual([3, -3]);
+    expect(await redis.type(latestKey(id))).toBe('string');
+    expect(await latest(redis, [id])).toEqual([{ deviceId: id, tenantId, lastSeenAt: new Date(1_800_000_000_000), reading: reading(1_800_000_000, 3) }]);
+    expect((await statusesOf(redis, [id]))[0]?.lastSeenAt).toEqual(new Date(1_800_000_000_000));
   });
 });
