@@ -21,8 +21,9 @@ export interface LatestReading {
 
 /** Bytes before the tenant id in a record: timestamp, receipt, tenant id length. */
 const RECORD_HEADER_BYTES = 8 + 8 + 4;
-/** Where the receipt time sits in a record. */
+/** Where the receipt time and the tenant id's length sit in a record. */
 const SEEN_OFFSET = 8;
+const TENANT_LENGTH_OFFSET = 16;
 
 // A late or redelivered reading must not replace a newer one, nor an older receipt a newer
 // last-seen time; the comparison runs in Redis so that several workers can update the same
@@ -148,7 +149,7 @@ export async function latest(redis: Redis, deviceIds: readonly string[]): Promis
     const record = value as Buffer | null;
     if (error && !isWrongType(error)) throw error;
     if (error || !record || record.length < RECORD_HEADER_BYTES) return { deviceId, tenantId: null, lastSeenAt: null, reading: null };
-    const tenantEnd = RECORD_HEADER_BYTES + record.readUInt32BE(SEEN_OFFSET + 8);
+    const tenantEnd = RECORD_HEADER_BYTES + record.readUInt32BE(TENANT_LENGTH_OFFSET);
     return {
       deviceId,
       tenantId: record.toString('utf8', RECORD_HEADER_BYTES, tenantEnd),
