@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   await client.connect();
   const ticksPerSecond = 100;
   const last = new Map<string, number>();
-  // a process's ticks when first seen (not charged) and the postmaster's reaped ticks
+  // a process's ticks when first seen that fall within the sampling (not charged by any
+  // sample): 0 for the processes of the first sample, whose earlier time is outside it; and
+  // the postmaster's reaped ticks
   const first = new Map<string, number>();
   let reaped: number | undefined;
   const byClass = new Map<string, number>();
@@ -53,14 +55,15 @@ async function main(): Promise<void> {
         seen.add(pid);
         const before = last.get(pid);
         last.set(pid, ticks);
-        if (before === undefined) first.set(pid, ticks);
+        if (before === undefined) first.set(pid, reaped === undefined ? 0 : ticks);
         if (before === undefined || ticks <= before) continue;
         total += ticks - before;
         const name = classify(activity.get(pid));
         byClass.set(name, (byClass.get(name) ?? 0) + ticks - before);
       }
       // what the ended processes used that no sample charged: their whole time, reaped, less
-      // what was charged to them while they ran
+      // what was charged to them while they ran and, for those there from the start, what
+      // they used before it
       let charged = 0;
       for (const [pid, ticks] of last) {
         if (seen.has(pid)) continue;
