@@ -14,6 +14,8 @@ const usage = 'usage: npm run simulate -- --devices N [--interval 5] [--region a
 
 /** Above this many devices the simulator only publishes (one subscription per device would dominate). */
 const MAX_ANSWERING = 5_000;
+/** How long a stop waits for the broker to take the devices' offline status before going on without it. */
+const STATUS_STOP_MS = 5_000;
 
 async function main(): Promise<void> {
   let parsed;
@@ -106,11 +108,23 @@ async function main(): Promise<void> {
     previous = stats.published;
   }, 1000);
 
+  let finishing = false;
   const finish = async () => {
+    // a second Ctrl-C (or the bench's SIGTERM) while the drain runs stops at once
+    if (finishing) {
+      process.stderr.write('\nsimulate: stopped before the drain ended\n');
+      process.exit(1);
+    }
+    finishing = true;
     clearInterval(progress);
-    await responder?.stop();
-    await publishStatus(false);
-    await maintenance?.endAsync();
+    // the offline status is QoS 1: a broker that has gone away would hold the stop for ever
+    const offline = (async () => {
+      await responder?.stop();
+      await publishStatus(false);
+      await maintenance?.endAsync();
+    })();
+    const settled = await Promise.race([offline.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), STATUS_STOP_MS))]);
+    if (!settled) console.error(`\nsimulate: the broker did not take the offline status within ${STATUS_STOP_MS / 1000} s; stopping without it`);
     await simulator.stop(drainSeconds * 1000);
     if (values.unacknowledged) fs.writeFileSync(values.unacknowledged, unacknowledged.map((line) => `${line}\n`).join(''));
     process.stderr.write('\n');
