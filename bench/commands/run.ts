@@ -23,6 +23,7 @@ import type { SubgraphServer } from '../../subgraphs/serve-subgraph';
 import { createTelemetrySubgraph } from '../../subgraphs/telemetry';
 import { createTenancySubgraph } from '../../subgraphs/tenancy';
 import { createTenant } from '../../subgraphs/tenancy/store';
+import { cleanUpOnce } from '../clean-up';
 
 const MUTATION = 'mutation ($d: ID!, $s: Int!) { setReportingInterval(deviceId: $d, seconds: $s) { id status } }';
 
@@ -49,6 +50,14 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, service: 'bench' });
   const servers: SubgraphServer[] = [];
   const clients: MqttClient[] = [];
+  const cleanUp = cleanUpOnce(async () => {
+    for (const connection of clients) await connection.endAsync();
+    for (const server of servers) await server.close();
+    redis.disconnect();
+    await pool.end();
+    await dropDatabase(url.toString());
+    await dropKeysWithPrefix(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+  });
   try {
     const tenant = await createTenant(pool, operatorScope, { name: 'bench', region: `bn${crypto.randomBytes(3).toString('hex')}`, parentId: null });
     const devices = await registerDevicesWithKeys(pool, config.masterKey, { tenantId: tenant.id, model: 'WW-6M', serials: Array.from({ length: deviceCount }, (_, i) => `B-${i}`), channels: 6 });
@@ -137,12 +146,7 @@ async function main(): Promise<void> {
     await closeServer(issuerServer);
     console.log(JSON.stringify(result));
   } finally {
-    for (const connection of clients) await connection.endAsync();
-    for (const server of servers) await server.close();
-    redis.disconnect();
-    await pool.end();
-    await dropDatabase(url.toString());
-    await dropKeysWithPrefix(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+    await cleanUp();
   }
 }
 

@@ -15,6 +15,7 @@ import { registerDevicesWithKeys } from '../../subgraphs/device/provisioning';
 import { createTenant } from '../../subgraphs/tenancy/store';
 import { freePort, waitUntil } from '../ingest/processes';
 import { processTreeCpuMs } from '../query/process-cpu';
+import { cleanUpOnce } from '../clean-up';
 
 /** The queries, each through the gateways and the closest subgraph-only equivalent for (d). */
 const QUERIES = {
@@ -82,6 +83,12 @@ async function main(): Promise<void> {
     return child;
   };
   const pool = createPool(config.DATABASE_URL, { service: 'bench', max: 2 });
+  const cleanUp = cleanUpOnce(async () => {
+    for (const child of children) child.kill('SIGTERM');
+    await pool.end();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await dropDatabase(config.DATABASE_URL).catch(() => undefined);
+  });
   try {
     await migrate(config.DATABASE_URL);
     const root = await createTenant(pool, operatorScope, { name: 'Bench root', region: 'au', parentId: null });
@@ -216,10 +223,7 @@ async function main(): Promise<void> {
     );
     console.log(JSON.stringify({ connections, seconds, machine, results, ratios, moderate: { rate, connections: 1, latency: moderate } }));
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await pool.end();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    await dropDatabase(config.DATABASE_URL).catch(() => undefined);
+    await cleanUp();
   }
 }
 

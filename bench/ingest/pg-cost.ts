@@ -9,6 +9,7 @@ import { foldRollups, refreshRollups } from '../../subgraphs/telemetry/rollup-fo
 import { foldInto, PENDING_PARTS, PENDING_TABLE, type RollupGranularity } from '../../subgraphs/telemetry/rollups';
 import { writeBatch } from '../../subgraphs/telemetry/store-write';
 import { cpuSecondsOfAll, walState } from './processes';
+import { cleanUpOnce } from '../clean-up';
 
 /**
  * `node dist/bench/ingest/pg-cost.js [--devices 20000] [--batches 48] [--fold-every 24] [--staged] [--setup SQL]... [--fold-split]`:
@@ -49,6 +50,10 @@ async function main(): Promise<void> {
     await setup.end();
   }
   const pool = createPool(url.toString(), { service: 'bench', max: 3 });
+  const cleanUp = cleanUpOnce(async () => {
+    await pool.end();
+    await dropDatabase(url.toString());
+  });
   try {
     await pool.query('select telemetry.ensure_partitions(current_date - 1, 3)');
     const tenants = Array.from({ length: 100 }, () => crypto.randomUUID());
@@ -165,8 +170,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await pool.end();
-    await dropDatabase(url.toString());
+    await cleanUp();
   }
 }
 

@@ -16,6 +16,7 @@ import { provisionFleet } from './fleet';
 import { cpuSeconds, cpuSecondsOfAll, freePort, peakRssMiB, startBroker, waitUntil, walState } from './processes';
 import { INGEST_NODE_FLAGS } from '../../bin/services';
 import { calibrationMs } from '../calibrate';
+import { cleanUpOnce } from '../clean-up';
 
 /**
  * `npm run bench:ingest -- --devices 100000 --seconds 300`: simulator, broker, worker and
@@ -51,6 +52,13 @@ async function main(): Promise<void> {
   const log = (line: string) => console.error(`bench: ${line}`);
   const children: ChildProcess[] = [];
   const pool = createPool(config.DATABASE_URL, { service: 'bench', max: 2 });
+  const cleanUp = cleanUpOnce(async () => {
+    for (const child of children.reverse()) child.kill('SIGTERM');
+    await pool.end();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await dropDatabase(config.DATABASE_URL).catch((error) => log(`database not dropped: ${(error as Error).message}`));
+    await dropKeysWithPrefix(config.REDIS_URL, env.REDIS_KEY_PREFIX).catch((error) => log(`redis keys not removed: ${(error as Error).message}`));
+  });
   try {
     await migrate(config.DATABASE_URL);
     log(`provisioning ${devices} devices`);
@@ -219,11 +227,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    for (const child of children.reverse()) child.kill('SIGTERM');
-    await pool.end();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    await dropDatabase(config.DATABASE_URL).catch((error) => log(`database not dropped: ${(error as Error).message}`));
-    await dropKeysWithPrefix(config.REDIS_URL, env.REDIS_KEY_PREFIX).catch((error) => log(`redis keys not removed: ${(error as Error).message}`));
+    await cleanUp();
   }
 }
 

@@ -13,6 +13,7 @@ import { createTenant } from '../../subgraphs/tenancy/store';
 import { operatorScope } from '../../lib/tenant-scope';
 import { recordLatest } from '../../subgraphs/telemetry/latest-store';
 import { calibrationMs } from '../calibrate';
+import { cleanUpOnce } from '../clean-up';
 import { freePort, waitUntil } from '../ingest/processes';
 import { seedDay, seedYearOfHours } from './data';
 import { groupCpuMs } from './process-cpu';
@@ -68,9 +69,14 @@ async function main(): Promise<void> {
   const pool = createPool(databaseUrl, { service: 'bench' });
   const redis = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, service: 'bench' });
   const start = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'start.js')], { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
-  const stopPlatform = () => start.pid && process.kill(-start.pid, 'SIGTERM');
-  process.once('SIGINT', () => (stopPlatform(), process.exit(130)));
-  process.once('SIGTERM', () => (stopPlatform(), process.exit(143)));
+  const cleanUp = cleanUpOnce(async () => {
+    if (start.pid) process.kill(-start.pid, 'SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    redis.disconnect();
+    await pool.end();
+    await dropDatabase(databaseUrl);
+    await dropKeysWithPrefix(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+  });
   try {
     const tenant = await createTenant(pool, operatorScope, { name: 'Bench utility', region: 'au' });
     const devices = await registerDevicesWithKeys(pool, config.masterKey, {
@@ -137,12 +143,7 @@ async function main(): Promise<void> {
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, load: os.loadavg().map((l) => +l.toFixed(2)), calibrationMs: calibration };
     console.log(JSON.stringify({ benchmark: 'query', machine, goalsMs: { latest100P99: 30, rawDayP99: 150, hourYearP99: 100, rawDaySeriesP99: 150, hourYearSeriesP99: 100 }, results }));
   } finally {
-    stopPlatform();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    redis.disconnect();
-    await pool.end();
-    await dropDatabase(databaseUrl);
-    await dropKeysWithPrefix(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+    await cleanUp();
   }
 }
 
