@@ -20,6 +20,7 @@ import { latest, recordLatest } from '../../subgraphs/telemetry/latest-store';
 import { encodeRows } from '../../subgraphs/telemetry/store-write';
 import { loadConfig } from '../../lib/config';
 import { createRedis, dropKeysWithPrefix } from '../../lib/redis';
+import { cleanUpOnce } from '../clean-up';
 
 /**
  * `node dist/bench/micro/run.js` (after a build): the small measurements behind design
@@ -232,6 +233,10 @@ async function latestReadings() {
   const config = loadConfig();
   const prefix = `cpxmicro:${crypto.randomBytes(4).toString('hex')}:`;
   const redis = createRedis(config.REDIS_URL, { keyPrefix: prefix, service: 'bench' });
+  const cleanUp = cleanUpOnce(async () => {
+    redis.disconnect();
+    await dropKeysWithPrefix(config.REDIS_URL, prefix);
+  });
   const redisCpuSeconds = async () => {
     const info = await redis.info('cpu');
     return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]);
@@ -260,8 +265,7 @@ async function latestReadings() {
     }
     return { devicesPerCall: devices, microsecondsPerDevice: { worker: round(node), redis: round(server) } };
   } finally {
-    redis.disconnect();
-    await dropKeysWithPrefix(config.REDIS_URL, prefix);
+    await cleanUp();
   }
 }
 

@@ -22,6 +22,7 @@ import { readings } from '../../subgraphs/telemetry/store-read';
 import { optionalColumns } from '../../subgraphs/telemetry/reading';
 import { readingSeries } from '../../subgraphs/telemetry/store-series';
 import { seedDay, seedYearOfHours } from './data';
+import { cleanUpOnce } from '../clean-up';
 
 /**
  * `node dist/bench/query/stages.js`: where the time of `bench:query`'s big queries goes,
@@ -42,6 +43,10 @@ async function main(): Promise<void> {
   const databaseUrl = base.DATABASE_URL.replace(/\/[^/]+$/, `/cypernex_bench_stages_${crypto.randomBytes(3).toString('hex')}`);
   await migrate(databaseUrl);
   const pool = createPool(databaseUrl, { service: 'bench' });
+  const cleanUp = cleanUpOnce(async () => {
+    await pool.end();
+    await dropDatabase(databaseUrl);
+  });
   try {
     const tenant = await createTenant(pool, operatorScope, { name: 'Bench utility', region: 'au' });
     const [device] = await registerDevicesWithKeys(pool, base.masterKey, { tenantId: tenant.id, model: 'WW-6M', serials: ['BS-1'], channels: 6 });
@@ -115,8 +120,7 @@ async function main(): Promise<void> {
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, load: os.loadavg().map((l) => +l.toFixed(2)) };
     console.log(JSON.stringify({ benchmark: 'query-stages', machine, rounds: ROUNDS, stages: [rawDay, rawDayLight, hourYear, rawDaySeries, hourYearSeries] }));
   } finally {
-    await pool.end();
-    await dropDatabase(databaseUrl);
+    await cleanUp();
   }
 }
 
