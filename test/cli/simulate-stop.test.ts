@@ -63,6 +63,14 @@ async function simulate(broker: TestBroker): Promise<Simulation> {
   return { child, output: () => ({ stdout, stderr }), exit };
 }
 
+/** The simulator, publishing, whose broker then goes away. */
+async function simulateThenLoseBroker(): Promise<Simulation> {
+  const broker = await startTestBroker();
+  const simulation = await simulate(broker);
+  await broker.stop();
+  return simulation;
+}
+
 async function retainedStatuses(url: string): Promise<Record<string, { online: boolean }>> {
   const client = await mqtt.connectAsync(url, { protocolVersion: 5 });
   const statuses: Record<string, { online: boolean }> = {};
@@ -90,9 +98,7 @@ describe('simulate stops on Ctrl-C', () => {
   }, 40_000);
 
   it('with its broker gone: within the status wait (5 s) and the drain (2 s), saying so', async () => {
-    const broker = await startTestBroker();
-    const simulation = await simulate(broker);
-    await broker.stop();
+    const simulation = await simulateThenLoseBroker();
     simulation.child.kill('SIGINT');
     const { code, afterMs } = await simulation.exit;
     expect(code).toBe(0);
@@ -101,9 +107,7 @@ describe('simulate stops on Ctrl-C', () => {
   }, 40_000);
 
   it('at once on a second Ctrl-C while it waits', async () => {
-    const broker = await startTestBroker();
-    const simulation = await simulate(broker);
-    await broker.stop();
+    const simulation = await simulateThenLoseBroker();
     simulation.child.kill('SIGINT');
     await new Promise((resolve) => setTimeout(resolve, 500));
     simulation.child.kill('SIGINT');
