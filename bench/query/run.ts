@@ -70,7 +70,14 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, service: 'bench' });
   const start = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'start.js')], { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   const cleanUp = cleanUpOnce(async () => {
-    if (start.pid) process.kill(-start.pid, 'SIGTERM');
+    // a platform that has already ended (ESRCH) leaves nothing to stop, not a reason to keep the database
+    if (start.pid) {
+      try {
+        process.kill(-start.pid, 'SIGTERM');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    }
     await new Promise((resolve) => setTimeout(resolve, 1500));
     redis.disconnect();
     await pool.end();

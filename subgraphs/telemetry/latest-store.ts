@@ -137,10 +137,10 @@ function readingOf(text: string): ReadingValues {
  * Latest reading and last-seen time of a page of devices in ONE round trip: one `MGET`
  * (measured for 100 keys: 70-90 µs of the caller's CPU against 350-450 for a pipeline of 100
  * `GET`, and Redis 30 against 50). Against a Redis Cluster, whose multi-key commands and
- * pipelines must stay within one slot, a `GET` per device, each routed to its slot. Callers check tenant visibility of the ids first
- * (the telemetry subgraph does). A device whose key holds no record (none yet, or the hash of
- * an earlier version until its next reading replaces it: `MGET` answers nil for a key of
- * another type, a `GET` WRONGTYPE) has neither.
+ * pipelines must stay within one slot, a `GET` per device, each routed to its slot. Callers
+ * check tenant visibility of the ids first (the telemetry subgraph does). A device whose key
+ * holds no record (none yet, or the hash of an earlier version until its next reading
+ * replaces it: `MGET` answers nil for a key of another type, a `GET` WRONGTYPE) has neither.
  */
 export async function latest(redis: Redis, deviceIds: readonly string[]): Promise<LatestReading[]> {
   if (deviceIds.length === 0) return [];
